@@ -1,0 +1,3 @@
+from cwos_tui.cli import main
+
+raise SystemExit(main())
