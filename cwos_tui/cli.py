@@ -1,0 +1,112 @@
+"""Command line: the dashboard by default, plus `sandbox` and `paths` subcommands.
+
+Heavy imports (textual, boto3, uvicorn) happen inside the subcommand that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cwos_tui import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cwos-tui",
+        description="A terminal dashboard for CoreWeave AI Object Storage.",
+    )
+    parser.add_argument("--version", action="version", version=f"cwos-tui {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the seeded local sandbox and open the dashboard on it")
+    parser.add_argument("--profile", help="profile to use (default: the active profile)")
+    parser.add_argument("--read-only", action="store_true", help="disable every action that changes anything")
+    sub = parser.add_subparsers(dest="command")
+
+    sb = sub.add_parser("sandbox", help="run the local CAIOS emulator (control plane + S3) in the foreground")
+    sb.add_argument("--port", type=int, default=0, help="control-plane port on 127.0.0.1 (0 = a free port)")
+    sb.add_argument("--s3-port", type=int, default=0, help="S3 port on 127.0.0.1 (0 = a free port)")
+    sb.add_argument("--data-dir", type=Path, help="keep state here across restarts (default: a temporary dir)")
+    sb.add_argument("--seed", choices=["demo", "empty"], default="demo", help="initial contents (default: demo)")
+    sb.add_argument("--json", action="store_true", help="print one JSON line when ready")
+
+    paths = sub.add_parser("paths", help="print where cwos-tui keeps its config, secrets, logs and cache")
+    paths.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        return run_sandbox(args)
+    if args.command == "paths":
+        return run_paths(args)
+    return run_dashboard(args)
+
+
+def friendly_block(info: dict[str, Any]) -> str:
+    return "\n".join([
+        "CAIOS sandbox is ready.",
+        f"  control plane  {info['control_plane']}",
+        f"  S3 endpoint    {info['s3']}   (path style, or virtual-hosted as <bucket>.localhost)",
+        f"  org id         {info['org_id']}",
+        f"  zones          {', '.join(info['zones'])} (default {info['zone']})",
+        f"  admin          {info['admin_principal']}",
+        "",
+        "Copy these into another shell:",
+        f"  export COREWEAVE_API_ENDPOINT={info['control_plane']}",
+        f"  export COREWEAVE_API_TOKEN={info['token']}",
+        f"  export AWS_ENDPOINT_URL={info['s3']}",
+        f"  export AWS_REGION={info['zone']}",
+        "  export CWOS_ADDRESSING_STYLE=path",
+        "",
+        "Press Ctrl-C to stop; everything the sandbox started stops with it.",
+    ])
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from cwos_tui.sandbox.server import Sandbox, SandboxOptions
+
+    async def go() -> None:
+        sandbox = Sandbox(SandboxOptions(args.port, args.s3_port, args.data_dir, args.seed))
+        try:
+            info = await sandbox.start()
+            if args.json:
+                keys = ("control_plane", "s3", "token", "org_id", "zone")
+                print(json.dumps({k: info[k] for k in keys}), flush=True)
+            else:
+                print(friendly_block(info), flush=True)
+            await sandbox.run_until_signal()
+        finally:
+            await sandbox.stop()
+
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # a clear message, not a traceback
+        print(f"cwos-tui sandbox: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_paths(args: argparse.Namespace) -> int:
+    from cwos_tui.config.paths import describe_paths, format_paths
+
+    paths = describe_paths()
+    print(json.dumps(paths, indent=2) if args.json else format_paths(paths))
+    return 0
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    if not args.demo:
+        print("cwos-tui: the dashboard is not built yet; try `cwos-tui --demo` or `cwos-tui sandbox`.",
+              file=sys.stderr)
+        return 2
+    print("cwos-tui: the dashboard is not built yet; starting the sandbox on its own instead.", file=sys.stderr)
+    return run_sandbox(build_parser().parse_args(["sandbox"]))

@@ -1,0 +1,140 @@
+"""Where cwos-tui keeps its files, and how it writes private ones.
+
+All locations come from platformdirs (app name "cwos-tui", no app author), so they follow each OS's
+conventions (XDG on Linux). Nothing here creates a directory just by asking for its path: directories
+appear, with mode 0700, only when something is written into them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+APP_NAME = "cwos-tui"
+#: Environment variable naming the settings file to use instead of the default one.
+CONFIG_ENV = "CWOS_CONFIG"
+#: Environment variable naming the secret file to use instead of the default one.
+SECRETS_ENV = "CWOS_SECRETS_FILE"
+
+CONFIG_FILE_NAME = "config.toml"
+SECRETS_FILE_NAME = "secrets.json"
+
+
+def _dirs() -> PlatformDirs:
+    # Built on each call so that tests (and users) changing XDG_* variables see the change.
+    return PlatformDirs(APP_NAME, appauthor=False)
+
+
+def config_dir() -> Path:
+    """The per-user configuration directory (settings and, by default, the secret file)."""
+    return Path(_dirs().user_config_dir)
+
+
+def config_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file: `$CWOS_CONFIG` when set, else `config.toml` in `config_dir()`."""
+    env = os.environ if environ is None else environ
+    override = env.get(CONFIG_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    return config_dir() / CONFIG_FILE_NAME
+
+
+def secrets_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The JSON secret file used when no OS keyring is available (`$CWOS_SECRETS_FILE` overrides)."""
+    env = os.environ if environ is None else environ
+    override = env.get(SECRETS_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    return config_dir() / SECRETS_FILE_NAME
+
+
+def log_dir() -> Path:
+    """Where log files go; logs never go to the terminal, which belongs to the TUI."""
+    return Path(_dirs().user_log_dir)
+
+
+def cache_dir() -> Path:
+    """Disposable data (listings, previews) that may be deleted at any time."""
+    return Path(_dirs().user_cache_dir)
+
+
+def data_dir() -> Path:
+    """Durable application data that is not configuration (for example sandbox state)."""
+    return Path(_dirs().user_data_dir)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` and any missing parents with mode 0700; existing directories are left alone.
+
+    Existing directories keep their mode so that pointing CWOS_CONFIG at e.g. /tmp/x.toml never
+    changes /tmp.
+    """
+    missing: list[Path] = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # created concurrently; leave its mode to whoever made it
+        if os.name != "nt":
+            os.chmod(directory, 0o700)
+    return path
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically with mode 0600.
+
+    The bytes go to a temporary file in the same directory (created 0600 by mkstemp, so the content
+    is never readable by others, even briefly), which is flushed, synced and renamed over `path`.
+    A crash leaves either the old file or the new one, never half of one.
+    """
+    ensure_private_dir(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if os.name != "nt":
+            os.chmod(tmp_name, 0o600)
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    if os.name != "nt":
+        os.chmod(path, 0o600)
+
+
+def describe_paths(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The files and directories the app uses, for `cwos-tui paths` (and `--json`).
+
+    The secret store is either the OS keyring (named by backend) or the JSON secret file.
+    """
+    from cwos_tui.config.secrets import describe_secret_store
+
+    return {
+        "config_file": str(config_file(environ)),
+        "secret_store": describe_secret_store(environ),
+        "log_dir": str(log_dir()),
+        "cache_dir": str(cache_dir()),
+        "data_dir": str(data_dir()),
+    }
+
+
+def format_paths(paths: dict[str, str]) -> str:
+    """Aligned `label  value` lines for people (`config_file` is shown as `config file`)."""
+    labels = {key: key.replace("_", " ") for key in paths}
+    width = max((len(label) for label in labels.values()), default=0)
+    return "\n".join(f"{labels[key]:<{width}}  {value}" for key, value in paths.items())
