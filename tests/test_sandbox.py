@@ -57,7 +57,7 @@ def test_whoami_names_the_admin(sandbox):
     assert r.json() == {"principal": {"orgUid": sandbox.org_id, "uid": sandbox.admin_principal.split("/", 1)[1]}}
 
 
-@pytest.mark.parametrize("header", [None, "Bearer CW-SECRET-nope", "Basic abc", "Bearer "])
+@pytest.mark.parametrize("header", [None, "Bearer CW-SECRET-nope", "Basic abc", "Bearer"])
 def test_missing_or_invalid_token_is_401(sandbox, header):
     headers = {"Authorization": header} if header is not None else {}
     assert_envelope(call(sandbox, "GET", f"{API}/access-key", headers=headers), 401, 16)

@@ -17,6 +17,8 @@ from starlette.routing import Route
 from cwos_tui.sandbox import rpc_errors as rpc
 from cwos_tui.sandbox.emulator import UINT32_MAX, WIF_MAX_DURATION, Emulator
 from cwos_tui.sandbox.idp import (
+    OIDC_AUDIENCE,
+    OIDC_ISSUER,
     IdpError,
     mint_oidc_token,
     mint_saml_response,
@@ -24,7 +26,6 @@ from cwos_tui.sandbox.idp import (
     verify_oidc_token,
     verify_saml_response,
 )
-from cwos_tui.sandbox.idp import OIDC_AUDIENCE, OIDC_ISSUER
 
 Handler = Callable[[Request], Awaitable[Any]]
 BAD_TOKEN = "invalid request sent to auth endpoint, Invalid token"

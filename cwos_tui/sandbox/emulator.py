@@ -7,7 +7,7 @@ states (reference §1.4, §3) is enforced here and raised as an `RpcError`.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -355,6 +355,3 @@ def human_bytes(size: int) -> str:
         value /= 1024
     return f"{size} B"
 
-
-def wire_map(value: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(value)

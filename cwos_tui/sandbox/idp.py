@@ -75,7 +75,10 @@ def mint_saml_response(secret: str, config_id: str, role: str, now: datetime, ex
         "</Assertion>"
     )
     sig = hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
-    doc = f'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">{body}<Signature>{sig}</Signature></samlp:Response>'
+    doc = (
+        f'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">{body}'
+        f"<Signature>{sig}</Signature></samlp:Response>"
+    )
     return base64.b64encode(doc.encode()).decode()
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 
 from cwos_tui.cloud.policy.model import OrgPolicy, PolicyStatement
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     ALLOW = "allow"
     EXPLICIT_DENY = "explicit-deny"
     DEFAULT_DENY = "default-deny"

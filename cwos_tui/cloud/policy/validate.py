@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from cwos_tui.cloud.policy.model import POLICY_VERSION
@@ -42,7 +42,7 @@ KNOWN_CWOBJECT_ACTIONS = frozenset(
 )
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
