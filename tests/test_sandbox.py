@@ -383,3 +383,33 @@ def test_sandbox_routes_live_outside_v1(sandbox):
     assert call(sandbox, "GET", "/sandbox/principals").status_code == 200
     headers = admin_headers(sandbox)
     assert call(sandbox, "GET", "/v1/cwobject/sandbox/info", headers=headers).status_code == 404
+
+
+def test_org_settings_then_bucket_audit_logging(sandbox):
+    def org(settings):
+        return call(sandbox, "PUT", f"{API}/organization/settings", sandbox.token, json={"settings": settings})
+
+    assert_envelope(org({}), 400, 3, "required")
+    assert_envelope(org({"auditEverything": True}), 400, 3, "unknown organization setting")
+    r = org({"bucketAuditLoggingEnabled": True})
+    try:
+        assert r.status_code == 200 and r.json()["settings"]["bucketAuditLoggingEnabled"] is True
+        r = call(sandbox, "PUT", f"{API}/bucket/settings", sandbox.token,
+                 json={"bucketName": "training-data", "settings": {"auditLoggingEnabled": True}})
+        assert r.status_code == 200 and r.json()["settings"]["auditLoggingEnabled"] is True
+    finally:
+        call(sandbox, "PUT", f"{API}/bucket/settings", sandbox.token,
+             json={"bucketName": "training-data", "settings": {"auditLoggingEnabled": False}})
+        org({"bucketAuditLoggingEnabled": False})
+    user = make_principal(sandbox)
+    assert_envelope(call(sandbox, "PUT", f"{API}/organization/settings", user.token,
+                         json={"settings": {"bucketAuditLoggingEnabled": False}}), 403, 7)
+
+
+def test_demo_seed_principals_and_tokens(sandbox):
+    principals = httpx.get(f"{sandbox.control_plane}/sandbox/principals").json()["principals"]
+    names = {p["displayName"]: p for p in principals}
+    assert "ObjectStorageAdmin" in names["Sandbox Admin"]["roles"]
+    assert names["Ana Analyst"]["roles"] == []
+    policies = call(sandbox, "GET", f"{API}/access-policy", sandbox.token).json()["policies"]
+    assert {"sandbox-admin-s3", "analyst-read-checkpoints", "workload-identity"} <= {p["name"] for p in policies}

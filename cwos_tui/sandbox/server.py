@@ -172,6 +172,8 @@ class Sandbox:
             "admin_principal": admin.principal_name if admin else "",
             "oidc_issuer": OIDC_ISSUER,
             "saml_config_id": state.saml_config_id,
+            "data_plane_pid": self.seaweed.pid if self.seaweed else None,
+            "data_dir": str(self.options.data_dir or self._temp_dir or ""),
         }
 
     # -- data plane --------------------------------------------------------------------------------------
