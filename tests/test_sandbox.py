@@ -291,6 +291,8 @@ def test_bucket_settings_rules(sandbox):
     r = put({"capacityCapBytes": "1099511627776"})
     settings = r.json()["settings"]
     assert settings["archiveEnabled"] is True and settings["capacityCapBytes"] == "1099511627776"
+    call(sandbox, "PUT", f"{API}/organization/settings", sandbox.token,
+         json={"settings": {"bucketAuditLoggingEnabled": False}}).raise_for_status()
     assert_envelope(put({"auditLoggingEnabled": True}), 400, 9, "audit logging")
     r = call(sandbox, "PUT", f"{API}/bucket/settings", sandbox.token,
              json={"bucketName": "nope-bucket", "settings": {"archiveEnabled": False}})
