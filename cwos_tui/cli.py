@@ -37,6 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     paths = sub.add_parser("paths", help="print where cwos-tui keeps its config, secrets, logs and cache")
     paths.add_argument("--json", action="store_true", help="print JSON")
+
+    cp = sub.add_parser("credential-process",
+                        help="print AWS credential_process JSON with freshly exchanged short-lived keys")
+    cp.add_argument("--profile", dest="sub_profile", help="profile (default: the active one, or the env profile)")
+
+    ex = sub.add_parser("export", help="write or print configuration for the AWS CLI, env, rclone or s3cmd")
+    ex.add_argument("--profile", dest="sub_profile", help="profile (default: the active one, or the env profile)")
+    ex.add_argument("--format", required=True, choices=["aws", "env", "rclone", "s3cmd"])
+    ex.add_argument("--name", help="name of the exported profile or remote (default: the profile name)")
+    ex.add_argument("--write", action="store_true", help="add it to the tool's own config file instead of printing")
+    ex.add_argument("--file", type=Path, help="write to this file instead of the tool's default")
+    ex.add_argument("--credential-process", action="store_true",
+                    help="aws only: refresh keys through `cwos-tui credential-process` instead of storing them")
+    ex.add_argument("--force", action="store_true", help="replace an existing profile, remote or file")
     return parser
 
 
@@ -46,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_sandbox(args)
     if args.command == "paths":
         return run_paths(args)
+    if args.command in ("credential-process", "export"):
+        from cwos_tui.credential_commands import run_credential_process, run_export
+
+        return run_credential_process(args) if args.command == "credential-process" else run_export(args)
     return run_dashboard(args)
 
 
