@@ -107,6 +107,7 @@ class ProtocolError(CloudError):
 # gRPC status code -> error class, as in the grpc-gateway HTTP mapping.
 GRPC_CODE_ERRORS: dict[int, type[CloudError]] = {
     3: InvalidArgument,
+    4: Unavailable,  # DEADLINE_EXCEEDED
     5: NotFound,
     6: AlreadyExists,
     7: PermissionDenied,
@@ -140,6 +141,8 @@ S3_CODE_ERRORS: dict[str, type[CloudError]] = {
     "ExpiredToken": CredentialsExpired,
     "TokenRefreshRequired": CredentialsExpired,
     "InvalidToken": Unauthenticated,
+    "AuthorizationHeaderMalformed": InvalidArgument,
+    "403": PermissionDenied,
     "NoSuchBucket": NotFound,
     "NoSuchKey": NotFound,
     "NoSuchUpload": NotFound,
@@ -149,6 +152,7 @@ S3_CODE_ERRORS: dict[str, type[CloudError]] = {
     "NoSuchCORSConfiguration": NotFound,
     "NoSuchTagSet": NotFound,
     "NotFound": NotFound,
+    "InvalidRegion": NotFound,
     "404": NotFound,
     "BucketAlreadyExists": AlreadyExists,
     "BucketAlreadyOwnedByYou": AlreadyExists,
