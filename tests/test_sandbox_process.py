@@ -124,17 +124,17 @@ def test_friendly_output_has_copy_paste_exports():
                             start_new_session=True)
     try:
         assert proc.stdout is not None
-        lines: list[str] = []
+        fd = proc.stdout.fileno()
+        text = ""
         with selectors.DefaultSelector() as sel:
-            sel.register(proc.stdout, selectors.EVENT_READ)
+            sel.register(fd, selectors.EVENT_READ)
             deadline = time.monotonic() + 60
-            while not any("Ctrl-C" in line for line in lines) and time.monotonic() < deadline:
+            while "Ctrl-C" not in text and time.monotonic() < deadline:
                 if sel.select(timeout=1):
-                    line = proc.stdout.readline()
-                    if not line:
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
                         break
-                    lines.append(line)
-        text = "".join(lines)
+                    text += chunk.decode()
         assert "export COREWEAVE_API_TOKEN=CW-SECRET-" in text
         assert "export AWS_ENDPOINT_URL=http://127.0.0.1:" in text
         assert "export COREWEAVE_API_ENDPOINT=http://127.0.0.1:" in text

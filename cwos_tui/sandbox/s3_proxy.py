@@ -171,7 +171,7 @@ class S3Proxy:
         zones = list(self.hooks.zones)
         try:
             zone = _location_constraint(_decode_aws_chunked(body, scope["headers"]))
-        except ET.ParseError:
+        except (ET.ParseError, ValueError):  # ValueError: a broken aws-chunked frame
             await self._error(scope, send, 400, "MalformedXML",
                               "The XML you provided was not well-formed or did not validate.", bucket)
             return

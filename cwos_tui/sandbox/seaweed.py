@@ -83,7 +83,11 @@ class _Known:
 
 
 class SeaweedFS:
-    """One `weed mini` process bound to 127.0.0.1, owned and stopped by PID."""
+    """One `weed mini` process bound to 127.0.0.1, owned and stopped by PID.
+
+    On Linux weed gets SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG), so a crashed
+    sandbox leaves no orphan. Start it from the thread that lives as long as the sandbox does.
+    """
 
     def __init__(
         self,
@@ -111,7 +115,6 @@ class SeaweedFS:
         self._stop_timeout = stop_timeout
         self._proc: asyncio.subprocess.Process | None = None
         self._ports: dict[str, int] = {}
-        self._sockets: dict[Path, int] = {}
         self._log_offset = 0
         self._http: httpx.AsyncClient | None = None
         self._lock = asyncio.Lock()
@@ -173,7 +176,6 @@ class SeaweedFS:
         except BaseException:
             await self.stop()
             raise
-        self._remember_sockets()
         log.info("SeaweedFS pid %s serves S3 on %s", self.pid, self.s3_url)
 
     async def _start_with_retries(self, config_path: Path) -> None:
@@ -276,15 +278,9 @@ class SeaweedFS:
         found = re.search(rb"<Code>([A-Za-z]+)</Code>", resp.content)
         return found.group(1).decode() if resp.status_code != 200 and found else resp.status_code
 
-    def _remember_sockets(self) -> None:
-        for path in self.socket_files:
-            with contextlib.suppress(OSError):
-                self._sockets[path] = path.stat().st_ino
-
     async def stop(self) -> None:
         """SIGTERM by PID, SIGKILL after `stop_timeout`, then remove sockets weed left behind."""
         if self._proc is not None and self._proc.returncode is None:
-            self._remember_sockets()  # while weed holds its ports, sockets named after them are its own
             with contextlib.suppress(ProcessLookupError):
                 self._proc.send_signal(signal.SIGTERM)
             try:
@@ -293,15 +289,20 @@ class SeaweedFS:
                 log.warning("weed pid %s ignored SIGTERM for %.0f s; killing it", self._proc.pid,
                             self._stop_timeout)
         await self._reap()
-        for path, inode in self._sockets.items():
-            with contextlib.suppress(OSError):
-                if path.stat().st_ino == inode:  # never remove a socket a newer instance re-created
-                    path.unlink()
-        self._sockets = {}
+        self._remove_stale_sockets()
         self._known = None
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    def _remove_stale_sockets(self) -> None:
+        """Remove the socket files weed left behind (after SIGKILL, or a component stopped mid-start).
+
+        Only files nobody listens on are removed, so a newer instance that reuses a port keeps its own.
+        """
+        for path in self.socket_files:
+            if path.exists() and not _unix_socket_listening(path):
+                path.unlink(missing_ok=True)
 
     async def _reap(self) -> None:
         proc, self._proc = self._proc, None
@@ -333,7 +334,7 @@ class SeaweedFS:
             await self._wait_applied(probe_secret)
 
     async def current_identities(self) -> dict[str, tuple[list[str], list[str]]]:
-        """Dynamic identities on the server: name -> (access keys, actions). Never secrets."""
+        """Dynamic identities as last read from or written to weed: name -> (access keys, actions)."""
         async with self._lock:
             if self._known is None:
                 self._known = await self._export_identities()
@@ -507,6 +508,19 @@ def pick_ports(s3_port: int = 0) -> dict[str, int]:
         for sock in held:
             sock.close()
     return ports
+
+
+def _unix_socket_listening(path: Path) -> bool:
+    """False for a leftover socket file (connection refused); True when in use or not ours to judge."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.connect(str(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            return False
+        except OSError:
+            return True
+        return True
 
 
 def _parent_death_preexec() -> Callable[[], None] | None:

@@ -20,7 +20,7 @@ import uvicorn
 from cwos_tui.sandbox.control_plane import build_app
 from cwos_tui.sandbox.emulator import Emulator
 from cwos_tui.sandbox.idp import OIDC_ISSUER
-from cwos_tui.sandbox.s3_proxy import S3ProxyHooks, make_s3_proxy
+from cwos_tui.sandbox.s3_proxy import S3Proxy, S3ProxyHooks, make_s3_proxy
 from cwos_tui.sandbox.seaweed import IdentityChange, SeaweedFS
 from cwos_tui.sandbox.seed import seed_admin, seed_demo_control_plane, seed_demo_objects
 from cwos_tui.sandbox.state import ZONES, State
@@ -41,7 +41,8 @@ class _QuietServer(uvicorn.Server):
 
 
 def _listen(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections (no 40 ms delayed-ACK stalls).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(512)
@@ -69,6 +70,7 @@ class Sandbox:
         self._sync_lock = asyncio.Lock()
         self._usage_cache: dict[str, tuple[float, tuple[int, int]]] = {}
         self.seaweed: SeaweedFS | None = None
+        self._proxy: S3Proxy | None = None
         self.emulator: Emulator | None = None
         self.control_plane_url = ""
         self.s3_url = ""
@@ -99,7 +101,8 @@ class Sandbox:
         self.s3_url = f"http://127.0.0.1:{s3_sock.getsockname()[1]}"
         hooks = S3ProxyHooks(zones=list(emu.zones), on_bucket_created=self._bucket_created,
                              on_bucket_deleted=self._bucket_deleted)
-        await self._serve(make_s3_proxy(self.seaweed.s3_url, hooks), s3_sock)
+        self._proxy = make_s3_proxy(self.seaweed.s3_url, hooks)
+        await self._serve(self._proxy, s3_sock, quiet_headers=True)
         await self._serve(build_app(emu, self.info), cp_sock)
 
         if fresh:
@@ -113,9 +116,11 @@ class Sandbox:
         self._tasks.append(asyncio.create_task(self._sweep(), name="sandbox-sweeper"))
         return self.info()
 
-    async def _serve(self, app: Any, sock: socket.socket) -> None:
+    async def _serve(self, app: Any, sock: socket.socket, *, quiet_headers: bool = False) -> None:
+        # The S3 proxy passes SeaweedFS's own Server and Date headers through; uvicorn must not add twins.
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_keep_alive=30, h11_max_incomplete_event_size=1 << 20)
+                                timeout_keep_alive=30, h11_max_incomplete_event_size=1 << 20,
+                                server_header=not quiet_headers, date_header=not quiet_headers)
         server = _QuietServer(config)
         self._servers.append(server)
         self._tasks.append(asyncio.create_task(server.serve(sockets=[sock])))
@@ -139,6 +144,9 @@ class Sandbox:
                 await asyncio.wait_for(task, timeout=5)
         self._tasks.clear()
         self._servers.clear()
+        if self._proxy is not None:
+            await self._proxy.aclose()
+            self._proxy = None
         if self.seaweed is not None:
             await self.seaweed.stop()
             self.seaweed = None
