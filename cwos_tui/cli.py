@@ -122,9 +122,6 @@ def run_paths(args: argparse.Namespace) -> int:
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
-    if not args.demo:
-        print("cwos-tui: the dashboard is not built yet; try `cwos-tui --demo` or `cwos-tui sandbox`.",
-              file=sys.stderr)
-        return 2
-    print("cwos-tui: the dashboard is not built yet; starting the sandbox on its own instead.", file=sys.stderr)
-    return run_sandbox(build_parser().parse_args(["sandbox"]))
+    from cwos_tui.ui.launch import run_app
+
+    return run_app(demo=args.demo, profile_name=args.profile, read_only=args.read_only)

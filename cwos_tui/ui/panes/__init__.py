@@ -1,0 +1,1 @@
+"""The five dashboard panes."""

@@ -1,0 +1,76 @@
+"""Write screenshots/<pane>.svg from the running app on a fresh demo sandbox.
+
+Usage: python -m cwos_tui.ui.screenshots [--out screenshots] [--size 100x30]
+Tokens are masked by the app itself; the sandbox's ports and org id are hidden by a display filter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import time
+from pathlib import Path
+
+from cwos_tui.sandbox.process import SandboxProcess
+from cwos_tui.ui.app import CwosApp
+from cwos_tui.ui.launch import connection_from_sandbox
+
+SHOTS = [
+    ("tokens", "tokens", ""),
+    ("keys", "keys", ""),
+    ("policies", "policies", ""),
+    ("buckets", "buckets", ""),
+    ("objects", "objects", "training-data/datasets/imagenet/train/"),
+]
+
+
+async def capture(ready: dict[str, str], out: Path, size: tuple[int, int]) -> list[Path]:
+    org_id = ready["org_id"]
+
+    def display_filter(text: str) -> str:
+        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text).replace(org_id, "ORG")
+
+    written = []
+    app = CwosApp(connection_from_sandbox(ready), display_filter=display_filter)
+    async with app.run_test(size=size) as pilot:
+        await app.services.storage.list_buckets()  # so the Tokens pane shows the S3 key in use
+        for name, pane, location in SHOTS:
+            if location:
+                bucket, _, prefix = location.partition("/")
+                app.open_location(bucket, prefix)
+            else:
+                app.show_pane(pane)
+            deadline = time.monotonic() + 30
+            while not app.pane().complete and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
+            path = out / f"{name}.svg"
+            app.save_screenshot(str(path.name), path=str(out))
+            written.append(path)
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        app.save_screenshot("help.svg", path=str(out))
+        written.append(out / "help.svg")
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("screenshots"))
+    parser.add_argument("--size", default="100x30")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    sandbox = SandboxProcess("--seed", "demo")
+    try:
+        ready = sandbox.start()
+        for path in asyncio.run(capture(ready, args.out, (width, height))):
+            print(path)
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Safe text: whatever the server or an object key contains is shown, never interpreted.
+
+Server strings never reach Textual's markup parser (widgets get plain `Text`/segments), and control
+characters that a terminal would act on (ESC, BEL, C1 controls, bidi overrides) are shown as visible
+escapes like `\\x1b` instead of being written to the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+# C0 controls (except nothing: tab and newline are escaped too, rows are one line), DEL, C1 controls,
+# bidi embeddings/overrides/isolates, zero-width joiners and the BOM.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+DisplayFilter = Callable[[str], str]
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_text(value: object) -> str:
+    """One printable line: control and bidi characters become visible `\\xNN` / `\\uNNNN` escapes."""
+    return _UNSAFE.sub(_escape, str(value))
+
+
+def human_size(size: int) -> str:
+    """Bytes as a short human string (1024-based, like `ls -h`)."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # unreachable; keeps type checkers calm
+
+
+def short_time(when: datetime | None) -> str:
+    """A UTC timestamp to the minute, or a dash."""
+    return "-" if when is None else when.strftime("%Y-%m-%d %H:%M")
+
+
+def countdown(left: timedelta | None) -> str:
+    """Time left as `1d 02h`, `2h 05m`, `4m 09s` or `expired`; None means it never expires."""
+    if left is None:
+        return "never"
+    seconds = int(left.total_seconds())
+    if seconds <= 0:
+        return "expired"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s"
+
+
+def no_filter(text: str) -> str:
+    return text

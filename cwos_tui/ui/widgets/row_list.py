@@ -1,0 +1,179 @@
+"""A line-rendered virtual list: only the visible rows are ever rendered.
+
+Built on Textual's Line API (ScrollView + render_line), so a million rows cost a Python list and
+nothing per row in the widget tree; DataTable needs seconds for 100k rows. Cells are plain text that
+has already gone through `safe_text`; they become segments, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from cwos_tui.ui.text import no_filter
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int = 0  # 0: takes the remaining width
+    right: bool = False
+
+
+class Row(NamedTuple):
+    cells: tuple[str, ...]
+    value: Any = None
+    kind: str = ""  # "folder" rows are drawn in the folder style
+
+
+class RowList(ScrollView, can_focus=True):
+    """Rows with a sticky header line, a cursor and a local filter."""
+
+    inherit_bindings = False  # every key comes from the command registry
+    COMPONENT_CLASSES = {"row-list--header", "row-list--cursor", "row-list--folder"}
+    DEFAULT_CSS = """
+    RowList { height: 1fr; overflow-x: hidden; }
+    RowList > .row-list--header { text-style: bold; background: $panel; }
+    RowList > .row-list--cursor { background: $accent 40%; text-style: bold; }
+    RowList:focus > .row-list--cursor { background: $accent; color: $text; }
+    RowList > .row-list--folder { color: $text-secondary; text-style: bold; }
+    """
+
+    class CursorMoved(Message):
+        def __init__(self, row_list: RowList) -> None:
+            super().__init__()
+            self.row_list = row_list
+
+    def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = list(columns)
+        self.rows: list[Row] = []
+        self.cursor = 0
+        self.filter_text = ""
+        self._visible: list[int] | None = None  # None: every row, in order
+
+    # ---- data ----------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self._visible is None else len(self._visible)
+
+    def row_at(self, index: int) -> Row | None:
+        if not 0 <= index < self.count:
+            return None
+        return self.rows[index if self._visible is None else self._visible[index]]
+
+    @property
+    def selected(self) -> Row | None:
+        return self.row_at(self.cursor)
+
+    def set_rows(self, rows: Sequence[Row], cursor: int = 0) -> None:
+        self.rows = list(rows)
+        self._apply_filter()
+        self.cursor = max(0, min(cursor, self.count - 1))
+        self.scroll_to(y=0, animate=False)
+        self._resize()
+        self._keep_cursor_visible()
+
+    def append_rows(self, rows: Sequence[Row]) -> None:
+        start = len(self.rows)
+        self.rows.extend(rows)
+        if self._visible is not None:
+            needle = self.filter_text
+            self._visible.extend(i for i in range(start, len(self.rows)) if self._matches(i, needle))
+        self._resize()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.lower()
+        self._apply_filter()
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self._resize()
+
+    def _matches(self, index: int, needle: str) -> bool:
+        return any(needle in cell.lower() for cell in self.rows[index].cells)
+
+    def _apply_filter(self) -> None:
+        needle = self.filter_text
+        self._visible = None if not needle else [i for i in range(len(self.rows)) if self._matches(i, needle)]
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(0, self.count + 1)
+        self.refresh()
+
+    # ---- cursor --------------------------------------------------------------------------------
+
+    def move_cursor(self, delta: int) -> None:
+        self.go_to(self.cursor + delta)
+
+    def page(self, direction: int) -> None:
+        self.move_cursor(direction * max(1, self.size.height - 2))
+
+    def go_to(self, index: int) -> None:
+        new = max(0, min(index, self.count - 1))
+        if new != self.cursor:
+            self.cursor = new
+            self.refresh()
+            self.post_message(self.CursorMoved(self))
+        self._keep_cursor_visible()
+
+    def _keep_cursor_visible(self) -> None:
+        body = max(1, self.size.height - 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.go_to(round(self.scroll_y) + event.y - 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._resize()
+
+    # ---- rendering -----------------------------------------------------------------------------
+
+    def _widths(self, width: int) -> list[int]:
+        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns) - 1
+        flexible = [c for c in self.columns if not c.width]
+        rest = max(8, width - fixed) // max(1, len(flexible))
+        return [c.width or rest for c in self.columns]
+
+    def _line(self, cells: Sequence[str], width: int, style: Style) -> Strip:
+        mask = getattr(self.app, "display_filter", no_filter)
+        parts: list[str] = []
+        for column, cell_width, text in zip(self.columns, self._widths(width), cells, strict=False):
+            text = mask(text)
+            if cell_len(text) > cell_width:
+                text = set_cell_size(text, max(0, cell_width - 1)) + "…"
+            parts.append(text.rjust(cell_width) if column.right else set_cell_size(text, cell_width))
+        line = " ".join(parts)
+        return Strip([Segment(set_cell_size(line, width), style)], width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width  # without the scrollbar
+        base = self.rich_style
+        if y == 0:
+            header = base + self.get_component_rich_style("row-list--header")
+            return self._line([c.title for c in self.columns], width, header)
+        index = round(self.scroll_y) + y - 1
+        row = self.row_at(index)
+        if row is None:
+            return Strip.blank(width, base)
+        style = base
+        if row.kind == "folder":
+            style = style + self.get_component_rich_style("row-list--folder")
+        if index == self.cursor:
+            style = style + self.get_component_rich_style("row-list--cursor")
+        return self._line(row.cells, width, style)

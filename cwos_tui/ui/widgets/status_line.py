@@ -1,0 +1,82 @@
+"""The status line: profile, endpoint, identity and the nearest credential expiry as a live countdown.
+
+Only this one-line widget is redrawn on each tick, and only when its text changed, so an idle
+dashboard writes a few bytes a second over SSH.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from cwos_tui.cloud.clock import Clock
+from cwos_tui.ui.text import countdown, safe_text
+
+WARN_SECONDS = 300
+
+
+@dataclass
+class Expiry:
+    """One credential that can expire (label like "S3 key" or "token")."""
+
+    label: str
+    expires_at: datetime | None
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(
+        self, clock: Clock, profile: str, endpoint: str, *, read_only: bool = False, id: str | None = None
+    ) -> None:
+        super().__init__("", id=id, markup=False)
+        self.clock = clock
+        self.profile = profile
+        self.endpoint = endpoint
+        self.identity = "identity: checking…"
+        self.read_only = read_only
+        self.expiry_source: Callable[[], list[Expiry]] = lambda: []
+        self._last = ""
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick)
+        self.tick()
+
+    def nearest(self, expiries: list[Expiry]) -> Expiry | None:
+        timed = [e for e in expiries if e.expires_at is not None]
+        return min(timed, key=lambda e: e.expires_at or datetime.max) if timed else None
+
+    def build(self) -> Text:
+        mask = getattr(self.app, "display_filter", lambda s: s)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(mask(safe_text(self.profile)), "bold")
+        if self.read_only:
+            text.append(" [read-only]", "bold yellow")
+        expiries = self.expiry_source()
+        soonest = self.nearest(expiries)
+        if soonest is not None and soonest.expires_at is not None:
+            left = soonest.expires_at - self.clock.now()
+            style = "bold red" if left.total_seconds() < WARN_SECONDS else "green"
+            text.append(f"  {soonest.label} ")
+            text.append(countdown(left), style)
+        elif expiries:
+            text.append("  credentials: no expiry", "dim")
+        text.append("  " + mask(safe_text(self.identity)))
+        text.append("  " + mask(safe_text(self.endpoint)), "dim")  # last: the first thing cut at 80 columns
+        return text
+
+    def set_identity(self, text: str) -> None:
+        self.identity = text
+        self.tick()
+
+    def tick(self) -> None:
+        text = self.build()
+        if text.plain != self._last:
+            self._last = text.plain
+            self.update(text)

@@ -1,0 +1,56 @@
+"""Pure tests of the UI's registry and safe-text rules (no terminal, no server)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cwos_tui.ui import commands
+from cwos_tui.ui.commands import Gate, parse_command_line, split_location
+from cwos_tui.ui.text import countdown, human_size, safe_text
+
+
+def test_control_characters_are_shown_escaped_not_sent():
+    assert safe_text("a\x1b[31mred\x07") == "a\\x1b[31mred\\x07"
+    assert safe_text("x\u202egnp.exe") == "x\\u202egnp.exe"
+    assert safe_text("line\nbreak\x9b") == "line\\x0abreak\\x9b"
+    assert safe_text("[bold]not markup[/bold]") == "[bold]not markup[/bold]"
+
+
+def test_countdown_and_sizes_read_like_a_human_wrote_them():
+    assert countdown(None) == "never"
+    assert countdown(timedelta(seconds=-1)) == "expired"
+    assert countdown(timedelta(minutes=14, seconds=5)) == "14m 05s"
+    assert countdown(timedelta(hours=2, minutes=3)) == "2h 03m"
+    assert countdown(timedelta(days=3, hours=1)) == "3d 01h"
+    assert human_size(512) == "512 B"
+    assert human_size(1536) == "1.5 KiB"
+
+
+def test_colon_commands_and_aliases_resolve_to_registry_ids():
+    assert parse_command_line(":keys") == commands.ParsedLine("pane.keys")
+    assert parse_command_line("pol") == commands.ParsedLine("pane.policies")
+    assert parse_command_line(":b training-data/raw/") == commands.ParsedLine("pane.buckets", "training-data/raw/")
+    assert parse_command_line(":objects.delete") == commands.ParsedLine("objects.delete")
+    assert parse_command_line(":nonsense") is None
+    assert split_location("s3://bucket/a/b/") == ("bucket", "a/b/")
+    assert split_location("bucket") == ("bucket", "")
+
+
+def test_every_command_has_one_binding_with_its_id_for_keymaps():
+    ids = [c.id for c in commands.COMMANDS]
+    assert len(ids) == len(set(ids))
+    bound = {b.id: b for b in commands.bindings()}
+    assert set(bound) == set(ids)
+    assert bound["objects.delete"].action == "app.run('objects.delete')"
+    assert commands.effective_keys(commands.BY_ID["list.refresh"], {"list.refresh": "ctrl+r"}) == "ctrl+r"
+
+
+def test_gate_refuses_mutations_when_read_only_and_denied_permissions():
+    delete = commands.BY_ID["objects.delete"]
+    refresh = commands.BY_ID["list.refresh"]
+    assert Gate().refusal(delete) is None
+    assert "read-only" in (Gate(read_only=True).refusal(delete) or "")
+    assert Gate(read_only=True).refusal(refresh) is None
+    denied = Gate(verdicts={"s3:DeleteObject": False})
+    assert "s3:DeleteObject" in (denied.refusal(delete) or "")
+    assert "cwobject:ListAccessKeyInfo" in commands.permissions_needed()
