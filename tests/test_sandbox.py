@@ -415,3 +415,16 @@ def test_demo_seed_principals_and_tokens(sandbox):
     assert names["Ana Analyst"]["roles"] == []
     policies = call(sandbox, "GET", f"{API}/access-policy", sandbox.token).json()["policies"]
     assert {"sandbox-admin-s3", "analyst-read-checkpoints", "workload-identity"} <= {p["name"] for p in policies}
+
+
+def test_prefix_scoped_grant_limits_s3_reads_to_the_prefix(sandbox):
+    user = make_principal(sandbox)
+    grant(sandbox, user.principal_name, ["cwobject:CreateAccessKey"])
+    grant(sandbox, user.principal_name, ["s3:ListBucket"], ["model-checkpoints"])
+    grant(sandbox, user.principal_name, ["s3:GetObject"], ["model-checkpoints/eval/*"])
+    key = new_key(sandbox, user.token)
+    s3 = s3_client(sandbox, key["accessKeyId"], key["secretKey"])
+    wait_for_s3(s3, "model-checkpoints", ok=True, timeout=2.0)
+    assert s3.get_object(Bucket="model-checkpoints", Key="eval/results-000.json")["Body"].read()
+    assert s3_error(lambda: s3.get_object(Bucket="model-checkpoints", Key="llama-8b/step-001000/config.json")) \
+        == "AccessDenied"

@@ -1,4 +1,4 @@
-"""Credentials: API tokens, S3 key pairs, the sources that mint keys, and the bridge to botocore.
+"""Credentials: API tokens, S3 key pairs and the sources that mint keys (botocore bridge: boto_credentials).
 
 Sources only know how to get a key pair; *when* to get a new one is decided from `expires_at`, the
 injected clock and a refresh margin, so a countdown and a refresh can be tested without sleeping.
@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+# The botocore bridge lives in boto_credentials; its names stay importable from here.
+from cwos_tui.cloud.boto_credentials import RefreshCallback as RefreshCallback
+from cwos_tui.cloud.boto_credentials import RefreshEvent as RefreshEvent
+from cwos_tui.cloud.boto_credentials import botocore_credentials as botocore_credentials
+from cwos_tui.cloud.boto_credentials import refresh_windows as refresh_windows
 from cwos_tui.cloud.clock import Clock, SystemClock
 from cwos_tui.cloud.errors import CredentialsExpired, Unauthenticated, Unavailable
 
@@ -386,97 +390,3 @@ class SamlSource:
 
     def __repr__(self) -> str:
         return f"SamlSource(org_id={self.org_id!r}, config_id={self.config_id!r}, saml_response=****)"
-
-
-# --- bridge to botocore ---
-
-
-@dataclass(frozen=True)
-class RefreshEvent:
-    """Reported after each background refresh so the UI can say so (runs on the owning event loop)."""
-
-    ok: bool
-    source: str
-    credentials: S3Credentials | None = None
-    error: BaseException | None = None
-
-
-RefreshCallback = Callable[[RefreshEvent], None]
-
-
-def refresh_windows(margin: float, lifetime: timedelta) -> tuple[float, float]:
-    """(advisory, mandatory) seconds before expiry; never more than 3/4 of the key's lifetime."""
-    advisory = max(0.0, min(margin, lifetime.total_seconds() * 0.75))
-    return advisory, advisory / 2
-
-
-async def botocore_credentials(
-    source: CredentialSource,
-    *,
-    first: S3Credentials | None = None,
-    clock: Clock | None = None,
-    refresh_margin: float = 120.0,
-    on_refresh: RefreshCallback | None = None,
-    timeout: float = 30.0,
-) -> Any:
-    """Fetch keys once and wrap them for botocore.
-
-    Static or non-expiring keys become plain `Credentials`. Refreshable ones become
-    `RefreshableCredentials` whose callback (run in boto's worker thread) fetches new keys on this
-    event loop, `refresh_margin` seconds before expiry, using `clock` for "now". `first` saves the
-    initial fetch when the caller already holds keys from this source.
-    """
-    from botocore.credentials import Credentials, RefreshableCredentials
-
-    clock = clock or SystemClock()
-    loop = asyncio.get_running_loop()
-    loop_thread = threading.get_ident()
-    method = f"cwos-{type(source).__name__}"
-    first = first or await source.fetch()
-    if not source.refreshable or first.expires_at is None:
-        return Credentials(first.access_key_id, first.secret_access_key, first.session_token, method=method)
-
-    def notify(event: RefreshEvent) -> None:
-        if on_refresh is None:
-            return
-        try:
-            loop.call_soon_threadsafe(on_refresh, event)
-        except RuntimeError:  # the loop closed while boto was refreshing; nobody is listening
-            pass
-
-    def refresh() -> dict[str, Any]:
-        if threading.get_ident() == loop_thread:
-            raise RuntimeError("S3 calls must run in a worker thread, not on the event loop")
-        future = asyncio.run_coroutine_threadsafe(source.fetch(), loop)
-        try:
-            fresh = future.result(timeout)
-        except BaseException as exc:
-            future.cancel()
-            notify(RefreshEvent(ok=False, source=source.describe(), error=exc))
-            raise
-        expires_at = fresh.expires_at or clock.now() + timedelta(days=36500)
-        creds._advisory_refresh_timeout, creds._mandatory_refresh_timeout = refresh_windows(
-            refresh_margin, expires_at - clock.now()
-        )
-        notify(RefreshEvent(ok=True, source=source.describe(), credentials=fresh))
-        return {
-            "access_key": fresh.access_key_id,
-            "secret_key": fresh.secret_access_key,
-            "token": fresh.session_token,
-            "expiry_time": expires_at.isoformat(),
-        }
-
-    advisory, mandatory = refresh_windows(refresh_margin, first.expires_at - clock.now())
-    creds = RefreshableCredentials(
-        access_key=first.access_key_id,
-        secret_key=first.secret_access_key,
-        token=first.session_token,
-        expiry_time=first.expires_at,
-        refresh_using=refresh,
-        method=method,
-        time_fetcher=clock.now,
-        advisory_timeout=advisory,
-        mandatory_timeout=mandatory,
-    )
-    return creds
-

