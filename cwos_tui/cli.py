@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--seed", choices=["demo", "empty"], default="demo", help="initial contents (default: demo)")
     sb.add_argument("--json", action="store_true", help="print one JSON line when ready")
 
+    setup = sub.add_parser("setup", help="the guided setup wizard: create a profile, test it, save it")
+    setup.add_argument("--profile", dest="sub_profile", help="edit this saved profile instead of creating one")
+
     paths = sub.add_parser("paths", help="print where cwos-tui keeps its config, secrets, logs and cache")
     paths.add_argument("--json", action="store_true", help="print JSON")
 
@@ -60,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_sandbox(args)
     if args.command == "paths":
         return run_paths(args)
+    if args.command == "setup":
+        from cwos_tui.ui.launch import run_setup
+
+        return run_setup(profile_name=args.sub_profile, read_only=args.read_only)
     if args.command in ("credential-process", "export"):
         from cwos_tui.credential_commands import run_credential_process, run_export
 

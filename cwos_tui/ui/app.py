@@ -28,21 +28,25 @@ from cwos_tui.ui.messages import (
 )
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.help import HelpScreen
-from cwos_tui.ui.modals.reauth import ReauthScreen
+from cwos_tui.ui.modals.reauth import ReauthAnswer
 from cwos_tui.ui.palette import RegistryCommands
-from cwos_tui.ui.panes.admin import KeysPane, PoliciesPane, TokensPane
+from cwos_tui.ui.panes.admin import PoliciesPane
 from cwos_tui.ui.panes.base import Pane
+from cwos_tui.ui.panes.keys import KeysPane
 from cwos_tui.ui.panes.storage import BucketsPane, ObjectsPane
+from cwos_tui.ui.panes.tokens import TokensPane
 from cwos_tui.ui.services import Connection, Services
+from cwos_tui.ui.startup import OFFLINE_COMMANDS, ConnectionLifecycle, DemoStartup
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.widgets.command_bar import CommandBar
+from cwos_tui.ui.widgets.row_list import RowList
 from cwos_tui.ui.widgets.status_line import Expiry, StatusLine
 
 log = logging.getLogger(__name__)
 _RUN = re.compile(r"^(?:app\.)?run\('([^']+)'\)$")
 
 
-class CwosApp(App[int]):
+class CwosApp(ConnectionLifecycle, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "cwos-tui"
     BINDINGS = commands.bindings()
@@ -57,8 +61,12 @@ class CwosApp(App[int]):
         services: Services | None = None,
         display_filter: DisplayFilter | None = None,
         initial_pane: str = "buckets",
+        startup: DemoStartup | None = None,
+        first_run: Any = None,
     ) -> None:
         super().__init__()
+        self.startup = startup  # a pending connection finished after the first paint (demo sandbox)
+        self.first_run = first_run  # wizard.FirstRun: the setup wizard opens before any connection (issue 6)
         self.animation_level = "none"  # SSH first
         self.connection = connection
         self.clock = clock or SystemClock()
@@ -94,9 +102,15 @@ class CwosApp(App[int]):
     def on_mount(self) -> None:
         if self.keymap:
             self.set_keymap(self.keymap)
+        self.set_interval(1.0, self.watch_expiry)  # expiry_watch.py: warn at 10 and 2 minutes
         self.query_one(StatusLine).expiry_source = self.current_expiries
         self.show_pane(self.active_pane)
-        self.run_worker(self._identify(), group="identity", exclusive=True, exit_on_error=False)
+        if self.first_run is not None:  # the setup wizard decides the connection (wizard/__init__.py)
+            from cwos_tui.ui.wizard import open_first_run
+
+            self.call_after_refresh(open_first_run, self, self.first_run)
+            return
+        self.call_after_refresh(self.begin_connection)  # startup.py: identify, or finish a pending connection
 
     def pane(self, pane_id: str | None = None) -> Pane:
         return self.query_one(f"#pane-{pane_id or self.active_pane}", Pane)
@@ -110,7 +124,10 @@ class CwosApp(App[int]):
         self.query_one(ContentSwitcher).current = f"pane-{pane_id}"
         self._draw_tabs()
         pane = self.pane()
-        pane.ensure_loaded()
+        if self.connection.pending:
+            self.pending_state(pane)
+        else:
+            pane.ensure_loaded()
         pane.row_list.focus()
         self.refresh_bindings()
 
@@ -131,6 +148,18 @@ class CwosApp(App[int]):
         if credentials is not None:
             expiries.append(Expiry("S3 key", credentials.expires_at))
         return expiries
+
+    def watch_expiry(self) -> None:
+        """Warn (once per level) about credentials that cannot renew themselves; offer re-auth at 2 min."""
+        from cwos_tui.ui.expiry_watch import ExpiryWatch, watched
+
+        if not hasattr(self, "_expiry_watch"):
+            self._expiry_watch = ExpiryWatch()
+        for warning in self._expiry_watch.check(watched(self.services), self.clock.now()):
+            if warning.offer_reauth:
+                self.ask_reauth(warning.text)
+            else:
+                self.notify(warning.text, title="Expiring soon", severity="warning", markup=False, timeout=15)
 
     # ---- the registry gate ---------------------------------------------------------------------
 
@@ -166,11 +195,16 @@ class CwosApp(App[int]):
             pane_title = PANE_TITLES.get(self.active_pane, self.active_pane)
             self.notify(f"{command.title}: not available in {pane_title}", severity="warning", markup=False)
             return
+        if self.connection.pending and command.id not in OFFLINE_COMMANDS and not command.id.startswith("pane."):
+            self.notify(self.startup_error or self.connection.pending, severity="warning", markup=False)
+            return
         refusal = self.gate.refusal(command)
         if refusal:
             self.notify(refusal, severity="warning", markup=False)
             return
         handler = getattr(self, "cmd_" + command.id.replace(".", "_"), None)
+        if handler is None:  # pane-specific commands live on their pane (keys.*, tokens.*)
+            handler = getattr(self.pane(), "cmd_" + command.id.replace(".", "_"), None)
         if handler is None:
             self.run_action_soon(command.action)
             return
@@ -180,6 +214,12 @@ class CwosApp(App[int]):
         self.call_later(self.run_action, action)
 
     # ---- command handlers (one per registry id) ------------------------------------------------
+
+    def cmd_app_setup(self, argument: str) -> None:
+        """The setup wizard (issue 6): `:setup` for a new profile, `:setup NAME` to edit one."""
+        from cwos_tui.ui.wizard import open_in_app
+
+        open_in_app(self, argument.strip() or None)
 
     def cmd_app_help(self, _: str) -> None:
         self.push_screen(HelpScreen(self.active_pane, self.gate, self.keymap))
@@ -288,6 +328,12 @@ class CwosApp(App[int]):
             return
         self.run_command(parsed.command_id, parsed.argument)
 
+    def on_row_list_filtered(self, message: RowList.Filtered) -> None:
+        """A big list's background filter landed: refresh that pane's count line."""
+        pane = message.row_list.parent
+        if isinstance(pane, Pane) and message.row_list.rows:
+            pane.set_state(pane.describe_count())
+
     # ---- workers (they post messages; handlers below own the state) ----------------------------
 
     async def _identify(self) -> None:
@@ -360,21 +406,24 @@ class CwosApp(App[int]):
         if pane_id:
             self.pane(pane_id).show_error(generation, text)
         if getattr(error, "needs_reauth", False):
-            self.ask_reauth(f"{context}: {text}")
+            self.ask_reauth(f"{context}: {text}", error)
         else:
             self.notify(safe_text(text), title=safe_text(context), severity="error", markup=False, timeout=8)
 
-    def ask_reauth(self, reason: str) -> None:
+    def ask_reauth(self, reason: str, error: BaseException | None = None) -> None:
         if self.reauth_open:
+            return
+        screen = self.reauth_screen(reason, error)  # startup.py: token, key pair or SAML by credential kind
+        if screen is None:
+            self.notify(safe_text(reason), severity="error", markup=False, timeout=8)
             return
         self.reauth_open = True
 
-        def done(token: str | None) -> None:
+        def done(answer: ReauthAnswer | None) -> None:
             self.reauth_open = False
-            if token:
-                self.run_worker(self._swap_token(token), group="reauth", exit_on_error=False)
+            self.reauth_answered(answer)
 
-        self.push_screen(ReauthScreen(reason), done)
+        self.push_screen(screen, done)
 
     # ---- no tracebacks on the terminal ---------------------------------------------------------
 
@@ -396,6 +445,7 @@ class CwosApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.services.close()
+        await self.stop_startup()
 
 
 def run_app(*args: Any, **kwargs: Any) -> int:

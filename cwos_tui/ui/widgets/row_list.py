@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -19,8 +20,14 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from cwos_tui.ui.text import no_filter
+
+#: Above this many rows the filter runs in a thread worker, after a pause in typing.
+FILTER_IN_THREAD = 20_000
+FILTER_DEBOUNCE = 0.15  # seconds
+_FILTER_CHUNK = 50_000  # rows between checks whether a newer filter made this one stale
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,21 @@ class RowList(ScrollView, can_focus=True):
             super().__init__()
             self.row_list = row_list
 
+    class Filtered(Message):
+        """A filter computed in the background is now shown (the pane updates its count line)."""
+
+        def __init__(self, row_list: RowList) -> None:
+            super().__init__()
+            self.row_list = row_list
+
+    class _FilterDone(Message):
+        def __init__(self, generation: int, needle: str, visible: list[int], upto: int) -> None:
+            super().__init__()
+            self.generation = generation
+            self.needle = needle
+            self.visible = visible
+            self.upto = upto
+
     def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns = list(columns)
@@ -61,6 +83,13 @@ class RowList(ScrollView, can_focus=True):
         self.cursor = 0
         self.filter_text = ""
         self._visible: list[int] | None = None  # None: every row, in order
+        #: True while a background filter is being computed; the old result stays on screen meanwhile.
+        self.filter_pending = False
+        self.filter_path = ""  # "inline" or "thread": how the last filter was computed
+        self.filter_thread_runs = 0
+        self._filter_generation = 0
+        self._pending_needle = ""
+        self._debounce: Timer | None = None
 
     # ---- data ----------------------------------------------------------------------------------
 
@@ -79,7 +108,13 @@ class RowList(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Row], cursor: int = 0) -> None:
         self.rows = list(rows)
-        self._apply_filter()
+        self._filter_generation += 1  # a background filter of the old rows is stale now
+        if self.filter_text and len(self.rows) > FILTER_IN_THREAD:
+            self._visible = []
+            self._start_filter_thread(self.filter_text)
+        else:
+            self.filter_pending = False
+            self._apply_filter()
         self.cursor = max(0, min(cursor, self.count - 1))
         self.scroll_to(y=0, animate=False)
         self._resize()
@@ -94,8 +129,61 @@ class RowList(ScrollView, can_focus=True):
         self._resize()
 
     def set_filter(self, text: str) -> None:
-        self.filter_text = text.lower()
-        self._apply_filter()
+        """Filter rows by a case-insensitive substring of any cell.
+
+        Small lists filter at once. Big ones filter in a thread worker once typing pauses for
+        FILTER_DEBOUNCE; the result arrives as a message, so a keystroke never waits for a scan.
+        """
+        needle = text.lower()
+        self._filter_generation += 1
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        if not needle or len(self.rows) <= FILTER_IN_THREAD:
+            self.filter_pending = False
+            self.filter_path = "inline"
+            self.filter_text = needle
+            self._apply_filter()
+            self._show_filtered()
+            return
+        self.filter_pending = True
+        self._pending_needle = needle
+        self._debounce = self.set_timer(FILTER_DEBOUNCE, self._debounced)
+
+    def _debounced(self) -> None:
+        self._debounce = None
+        self._start_filter_thread(self._pending_needle)
+
+    def _start_filter_thread(self, needle: str) -> None:
+        self.filter_pending = True
+        self.filter_path = "thread"
+        self.filter_thread_runs += 1
+        work = partial(self._filter_rows, self.rows, len(self.rows), needle, self._filter_generation)
+        self.run_worker(work, thread=True, group="row-filter", exclusive=True, exit_on_error=False)
+
+    def _filter_rows(self, rows: list[Row], upto: int, needle: str, generation: int) -> None:
+        """Runs in a worker thread: reads a snapshot length of `rows`, posts the matching indices."""
+        visible: list[int] = []
+        for start in range(0, upto, _FILTER_CHUNK):
+            if generation != self._filter_generation:
+                return  # the user typed on; a newer filter is coming
+            stop = min(upto, start + _FILTER_CHUNK)
+            visible.extend(i for i in range(start, stop) if any(needle in c.lower() for c in rows[i].cells))
+        self.post_message(self._FilterDone(generation, needle, visible, upto))
+
+    def on_row_list__filter_done(self, message: RowList._FilterDone) -> None:
+        message.stop()
+        if message.generation != self._filter_generation:
+            return
+        visible = message.visible
+        visible.extend(i for i in range(message.upto, len(self.rows)) if self._matches(i, message.needle))
+        self.filter_text = message.needle
+        self._visible = visible
+        self.filter_pending = False
+        self._show_filtered()
+        self.post_message(self.Filtered(self))
+
+    def _show_filtered(self) -> None:
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self._resize()

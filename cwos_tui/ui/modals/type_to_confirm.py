@@ -1,0 +1,80 @@
+"""Confirmation for destructive key actions: names the exact target and count; may require typing it.
+
+Like the Cloud Console, revoking asks the user to type the key ID (or the principal) so a stray
+Enter cannot revoke the wrong thing.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from cwos_tui.ui.text import safe_text
+
+
+class TypeToConfirmScreen(ModalScreen[bool]):
+    """Returns True only when confirmed (and, with `expected`, only when the typed text matches)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+    DEFAULT_CSS = """
+    TypeToConfirmScreen { align: center middle; }
+    TypeToConfirmScreen > Vertical { width: 80; max-width: 96%; height: auto; border: thick $warning;
+                                     background: $surface; padding: 1 2; }
+    TypeToConfirmScreen .ttc-target { text-style: bold; margin: 1 0; }
+    TypeToConfirmScreen .ttc-warning { color: $error; text-style: bold; margin-bottom: 1; }
+    TypeToConfirmScreen #ttc-problem { color: $warning; height: auto; }
+    TypeToConfirmScreen Horizontal { height: auto; margin-top: 1; }
+    TypeToConfirmScreen Button { margin-right: 2; }
+    """
+
+    def __init__(self, question: str, target: str, *, expected: str | None = None, confirm_label: str = "Confirm",
+                 warning: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.target = target
+        self.expected = expected
+        self.confirm_label = confirm_label
+        self.warning = warning
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(safe_text(self.question), markup=False)
+            yield Static(safe_text(self.target), classes="ttc-target", markup=False)
+            if self.warning:
+                yield Static(safe_text(self.warning), classes="ttc-warning", markup=False)
+            if self.expected is not None:
+                yield Static(f"Type {safe_text(self.expected)} to confirm:", markup=False)
+                yield Input(id="ttc-input")
+            yield Static("", id="ttc-problem", markup=False)
+            with Horizontal():
+                yield Button(self.confirm_label, variant="error", id="ttc-yes")
+                yield Button("Cancel", id="ttc-no")
+
+    def on_mount(self) -> None:
+        if self.expected is not None:
+            self.query_one(Input).focus()
+        else:
+            self.query_one("#ttc-no", Button).focus()
+
+    def _confirm(self) -> None:
+        if self.expected is not None and self.query_one(Input).value.strip() != self.expected:
+            self.query_one("#ttc-problem", Static).update("That does not match; nothing was changed.")
+            return
+        self.dismiss(True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._confirm()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ttc-yes":
+            self._confirm()
+        else:
+            self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
