@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from cwos_tui.ui import commands
 from cwos_tui.ui.commands import Gate, parse_command_line, split_location
-from cwos_tui.ui.text import countdown, human_size, safe_text
+from cwos_tui.ui.text import human_size, safe_text
 
 
 def test_control_characters_are_shown_escaped_not_sent():
@@ -16,12 +14,7 @@ def test_control_characters_are_shown_escaped_not_sent():
     assert safe_text("[bold]not markup[/bold]") == "[bold]not markup[/bold]"
 
 
-def test_countdown_and_sizes_read_like_a_human_wrote_them():
-    assert countdown(None) == "never"
-    assert countdown(timedelta(seconds=-1)) == "expired"
-    assert countdown(timedelta(minutes=14, seconds=5)) == "14m 05s"
-    assert countdown(timedelta(hours=2, minutes=3)) == "2h 03m"
-    assert countdown(timedelta(days=3, hours=1)) == "3d 01h"
+def test_sizes_read_like_a_human_wrote_them():
     assert human_size(512) == "512 B"
     assert human_size(1536) == "1.5 KiB"
 

@@ -11,6 +11,7 @@ import asyncio
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from cwos_tui.sandbox.process import SandboxProcess
 from cwos_tui.ui.app import CwosApp
@@ -52,6 +53,26 @@ async def capture(ready: dict[str, str], out: Path, size: tuple[int, int]) -> li
         await pilot.pause(0.2)
         app.save_screenshot("help.svg", path=str(out))
         written.append(out / "help.svg")
+        await pilot.press("escape")
+        written += await _modal_shots(app, pilot, out)
+    return written
+
+
+async def _modal_shots(app: CwosApp, pilot: Any, out: Path) -> list[Path]:
+    """The create-key form, the secret shown once (masked here), and the first wizard page."""
+    written = []
+    app.show_pane("keys")
+    await pilot.pause(0.3)
+    await pilot.press("n")
+    await pilot.pause(0.3)
+    app.save_screenshot("create-key.svg", path=str(out))
+    written.append(out / "create-key.svg")
+    await pilot.press("escape")
+    await pilot.pause(0.2)
+    app.run_command("app.setup", "")
+    await pilot.pause(0.5)
+    app.save_screenshot("wizard.svg", path=str(out))
+    written.append(out / "wizard.svg")
     return written
 
 

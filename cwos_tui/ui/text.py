@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 # C0 controls (except nothing: tab and newline are escaped too, rows are one line), DEL, C1 controls,
 # bidi embeddings/overrides/isolates, zero-width joiners and the BOM.
@@ -41,23 +41,6 @@ def human_size(size: int) -> str:
 def short_time(when: datetime | None) -> str:
     """A UTC timestamp to the minute, or a dash."""
     return "-" if when is None else when.strftime("%Y-%m-%d %H:%M")
-
-
-def countdown(left: timedelta | None) -> str:
-    """Time left as `1d 02h`, `2h 05m`, `4m 09s` or `expired`; None means it never expires."""
-    if left is None:
-        return "never"
-    seconds = int(left.total_seconds())
-    if seconds <= 0:
-        return "expired"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {secs:02d}s"
 
 
 def no_filter(text: str) -> str:

@@ -14,9 +14,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cwos_tui.cloud.clock import Clock
-from cwos_tui.ui.text import countdown, safe_text
-
-WARN_SECONDS = 300
+from cwos_tui.ui.text import safe_text
+from cwos_tui.ui.widgets.countdown import styled_countdown
 
 
 @dataclass
@@ -61,10 +60,8 @@ class StatusLine(Static):
         expiries = self.expiry_source()
         soonest = self.nearest(expiries)
         if soonest is not None and soonest.expires_at is not None:
-            left = soonest.expires_at - self.clock.now()
-            style = "bold red" if left.total_seconds() < WARN_SECONDS else "green"
             text.append(f"  {soonest.label} ")
-            text.append(countdown(left), style)
+            text.append_text(styled_countdown(soonest.expires_at, self.clock.now()))
         elif expiries:
             text.append("  credentials: no expiry", "dim")
         text.append("  " + mask(safe_text(self.identity)))
