@@ -281,7 +281,7 @@ async def exchange(app, pilot, kind: str, **fields: str) -> SecretOnceScreen:
         else:
             form.query_one(f"#{widget_id}", Input).value = value
     await pilot.pause()
-    form._submit()
+    form.submit()
     await wait_for(pilot, lambda: isinstance(app.screen, SecretOnceScreen) or "exchange" in " ".join(notices(app)),
                    "exchange answered")
     assert isinstance(app.screen, SecretOnceScreen), notices(app)

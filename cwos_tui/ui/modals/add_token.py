@@ -10,13 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from cwos_tui.config.tokens import CONSOLE_TOKENS_URL, parse_expiry
-from cwos_tui.ui.text import safe_text
+from cwos_tui.ui.modals.form import RequestFormScreen
 
 
 @dataclass(frozen=True)
@@ -26,8 +24,9 @@ class AddTokenRequest:
     expires_at: datetime | None = None
 
 
-class AddTokenScreen(ModalScreen[AddTokenRequest | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+class AddTokenScreen(RequestFormScreen[AddTokenRequest]):
+    SUBMIT_ID = "at-add"
+    PROBLEM_ID = "at-problem"
     DEFAULT_CSS = """
     AddTokenScreen { align: center middle; }
     AddTokenScreen > Vertical { width: 84; max-width: 98%; height: auto; border: thick $accent;
@@ -72,24 +71,3 @@ class AddTokenScreen(ModalScreen[AddTokenRequest | None]):
             raise ValueError("That expiry is in the past: the token would not work.")
         return AddTokenRequest(label, value, expires_at)
 
-    def _submit(self) -> None:
-        try:
-            request = self.request()
-        except ValueError as exc:
-            self.query_one("#at-problem", Static).update(safe_text(str(exc)))
-            return
-        self.dismiss(request)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "at-add":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

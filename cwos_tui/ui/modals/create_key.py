@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
+from cwos_tui.ui.modals.form import RequestFormScreen
 from cwos_tui.ui.text import safe_text
 
 MAX_ATTRIBUTES = 15
@@ -75,8 +74,9 @@ def parse_duration(text: str) -> int:
     return seconds
 
 
-class CreateKeyScreen(ModalScreen[CreateKeyRequest | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+class CreateKeyScreen(RequestFormScreen[CreateKeyRequest]):
+    SUBMIT_ID = "ck-create"
+    PROBLEM_ID = "ck-problem"
     DEFAULT_CSS = """
     CreateKeyScreen { align: center middle; }
     CreateKeyScreen > Vertical { width: 84; max-width: 98%; height: auto; border: thick $accent;
@@ -137,24 +137,3 @@ class CreateKeyScreen(ModalScreen[CreateKeyRequest | None]):
             raise ValueError("Tick the box to confirm a permanent key, or choose a temporary one.")
         return CreateKeyRequest(duration, parse_attributes(self.query_one("#ck-attributes", Input).value))
 
-    def _submit(self) -> None:
-        try:
-            request = self.request()
-        except ValueError as exc:
-            self.query_one("#ck-problem", Static).update(safe_text(str(exc)))
-            return
-        self.dismiss(request)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ck-create":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -10,14 +10,12 @@ import shlex
 from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from cwos_tui.cloud.credentials import OidcTokenCommand, OidcTokenEnv, OidcTokenFile, OidcTokenProvider
 from cwos_tui.ui.modals.create_key import parse_duration
-from cwos_tui.ui.text import safe_text
+from cwos_tui.ui.modals.form import RequestFormScreen
 
 MAX_EXCHANGE_SECONDS = 43200
 KINDS = (("ex-api-token", "API token (15 min)"), ("ex-oidc", "OIDC"), ("ex-saml", "SAML"))
@@ -44,8 +42,9 @@ class ExchangeRequest:
         return OidcTokenEnv(self.oidc_where)
 
 
-class ExchangeScreen(ModalScreen[ExchangeRequest | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+class ExchangeScreen(RequestFormScreen[ExchangeRequest]):
+    SUBMIT_ID = "ex-go"
+    PROBLEM_ID = "ex-problem"
     DEFAULT_CSS = """
     ExchangeScreen { align: center middle; }
     ExchangeScreen > Vertical { width: 84; max-width: 98%; height: auto; border: thick $accent;
@@ -123,24 +122,3 @@ class ExchangeScreen(ModalScreen[ExchangeRequest | None]):
             raise ValueError("Enter the SAML config ID and the SAML response.")
         return ExchangeRequest("saml", org_id, duration, config_id=config_id, saml_response=response)
 
-    def _submit(self) -> None:
-        try:
-            request = self.request()
-        except ValueError as exc:
-            self.query_one("#ex-problem", Static).update(safe_text(str(exc)))
-            return
-        self.dismiss(request)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ex-go":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

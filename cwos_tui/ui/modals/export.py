@@ -10,13 +10,12 @@ import re
 from dataclasses import replace
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from cwos_tui.config import exports
 from cwos_tui.config.exports import ExportError, ExportTarget
+from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.text import safe_text
 
 TITLES = {"aws": "AWS CLI profile", "rclone": "rclone remote"}
@@ -28,10 +27,11 @@ def env_lines(target: ExportTarget) -> str:
     return exports.render("env", target)["env"]
 
 
-class ExportScreen(ModalScreen[str | None]):
+
+class ExportScreen(FormScreen[str | None]):
     """Asks for a profile/remote name and writes it; returns a summary of what was written."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+    SUBMIT_ID = "export-write"
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical { width: 80; max-width: 96%; height: auto; border: thick $accent;
@@ -61,7 +61,7 @@ class ExportScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    def _write(self) -> None:
+    def submit(self) -> None:
         name = self.query_one(Input).value.strip()
         problem = self.query_one("#export-problem", Static)
         if not _NAME.match(name):
@@ -77,17 +77,3 @@ class ExportScreen(ModalScreen[str | None]):
             problem.update(safe_text(text))
             return
         self.dismiss(f"{TITLES[self.fmt]} {name!r} written to " + ", ".join(str(p) for p in written))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._write()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "export-write":
-            self._write()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

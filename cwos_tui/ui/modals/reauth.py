@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.text import safe_text
 
 ReauthKind = Literal["token", "static", "saml"]
@@ -44,10 +43,10 @@ _PROMPTS = {
 _SUBMIT = {"token": "Use token", "static": "Use key pair", "saml": "Use SAML response"}
 
 
-class ReauthScreen(ModalScreen[ReauthAnswer | None]):
+class ReauthScreen(FormScreen[ReauthAnswer | None]):
     """Returns a `ReauthAnswer`, or None when the user cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+    SUBMIT_ID = "reauth-submit"
     DEFAULT_CSS = """
     ReauthScreen { align: center middle; }
     ReauthScreen > Vertical { width: 76; max-width: 96%; height: auto; border: thick $error;
@@ -105,7 +104,7 @@ class ReauthScreen(ModalScreen[ReauthAnswer | None]):
         saml = self._value("reauth-saml")
         return ReauthAnswer(saml_response=saml) if saml else None
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         answer = self.answer()
         if answer is not None:
             self.dismiss(answer)
@@ -113,17 +112,3 @@ class ReauthScreen(ModalScreen[ReauthAnswer | None]):
             self.query_one("#reauth-secret", Input).focus()
         else:
             self.notify("Fill in every field, or press Esc to cancel.", severity="warning")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "reauth-submit":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -7,18 +7,18 @@ Enter cannot revoke the wrong thing.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.text import safe_text
 
 
-class TypeToConfirmScreen(ModalScreen[bool]):
+class TypeToConfirmScreen(FormScreen[bool]):
     """Returns True only when confirmed (and, with `expected`, only when the typed text matches)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+    SUBMIT_ID = "ttc-yes"
+    CANCEL_RESULT = False
     DEFAULT_CSS = """
     TypeToConfirmScreen { align: center middle; }
     TypeToConfirmScreen > Vertical { width: 80; max-width: 96%; height: auto; border: thick $warning;
@@ -59,22 +59,8 @@ class TypeToConfirmScreen(ModalScreen[bool]):
         else:
             self.query_one("#ttc-no", Button).focus()
 
-    def _confirm(self) -> None:
+    def submit(self) -> None:
         if self.expected is not None and self.query_one(Input).value.strip() != self.expected:
             self.query_one("#ttc-problem", Static).update("That does not match; nothing was changed.")
             return
         self.dismiss(True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._confirm()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ttc-yes":
-            self._confirm()
-        else:
-            self.dismiss(False)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
