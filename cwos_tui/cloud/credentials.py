@@ -34,12 +34,21 @@ def mask_secret(value: str) -> str:
     return f"{prefix}****{value[-4:]}"
 
 
-def _expires_in(expires_at: datetime | None, clock: Clock) -> timedelta | None:
-    return None if expires_at is None else expires_at - clock.now()
+class _Expiring:
+    """`expires_in` / `is_expired` for anything with an `expires_at` (None = never)."""
+
+    expires_at: datetime | None
+
+    def expires_in(self, clock: Clock) -> timedelta | None:
+        return None if self.expires_at is None else self.expires_at - clock.now()
+
+    def is_expired(self, clock: Clock) -> bool:
+        left = self.expires_in(clock)
+        return left is not None and left <= timedelta(0)
 
 
 @dataclass(frozen=True, repr=False)
-class ApiToken:
+class ApiToken(_Expiring):
     """A CoreWeave API access token (`CW-SECRET-...`) for the control plane."""
 
     value: str = field(repr=False)
@@ -51,13 +60,6 @@ class ApiToken:
     def masked(self) -> str:
         return mask_secret(self.value)
 
-    def expires_in(self, clock: Clock) -> timedelta | None:
-        return _expires_in(self.expires_at, clock)
-
-    def is_expired(self, clock: Clock) -> bool:
-        left = self.expires_in(clock)
-        return left is not None and left <= timedelta(0)
-
     def __repr__(self) -> str:
         return (
             f"ApiToken(value={self.masked!r}, label={self.label!r}, "
@@ -68,7 +70,7 @@ class ApiToken:
 
 
 @dataclass(frozen=True, repr=False)
-class S3Credentials:
+class S3Credentials(_Expiring):
     """An S3 key pair; `expires_at` None means it never expires."""
 
     access_key_id: str
@@ -77,13 +79,6 @@ class S3Credentials:
     expires_at: datetime | None = None
     source: str = "static"
     principal_name: str | None = None
-
-    def expires_in(self, clock: Clock) -> timedelta | None:
-        return _expires_in(self.expires_at, clock)
-
-    def is_expired(self, clock: Clock) -> bool:
-        left = self.expires_in(clock)
-        return left is not None and left <= timedelta(0)
 
     def __repr__(self) -> str:
         return (
