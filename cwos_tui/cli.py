@@ -99,16 +99,17 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     async def go() -> None:
         sandbox = Sandbox(SandboxOptions(args.port, args.s3_port, args.data_dir, args.seed))
-        try:
-            info = await sandbox.start()
-            if args.json:
-                keys = ("control_plane", "s3", "token", "org_id", "zone")
-                print(json.dumps({k: info[k] for k in keys}), flush=True)
-            else:
-                print(friendly_block(info), flush=True)
-            await sandbox.run_until_signal()
-        finally:
-            await sandbox.stop()
+        with Sandbox.stop_on_signals() as stop:
+            try:
+                info = await sandbox.start()
+                if args.json:
+                    keys = ("control_plane", "s3", "token", "org_id", "zone")
+                    print(json.dumps({k: info[k] for k in keys}), flush=True)
+                else:
+                    print(friendly_block(info), flush=True)
+                await stop.wait()
+            finally:
+                await sandbox.stop()
 
     try:
         asyncio.run(go())

@@ -105,14 +105,16 @@ class Sandbox:
         await self._serve(self._proxy, s3_sock, quiet_headers=True)
         await self._serve(build_app(emu, self.info), cp_sock)
 
+        objects = None
         if fresh:
             await seed_admin(emu)
             if self.options.seed == "demo":
                 await seed_demo_control_plane(emu)
-                await asyncio.to_thread(seed_demo_objects, self.seaweed.admin_client())
+                objects = asyncio.to_thread(seed_demo_objects, self.seaweed.admin_client())
         emu.on_change = self.sync_identities
         emu.usage = self._usage
-        await self.sync_identities()
+        # Objects go in with the sandbox's own identity, so they need not wait for the keys' identities.
+        await asyncio.gather(self.sync_identities(), *([objects] if objects else []))
         self._tasks.append(asyncio.create_task(self._sweep(), name="sandbox-sweeper"))
         return self.info()
 
@@ -154,13 +156,16 @@ class Sandbox:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
 
-    async def run_until_signal(self) -> None:
+    @staticmethod
+    @contextlib.contextmanager
+    def stop_on_signals() -> Generator[asyncio.Event, None, None]:
+        """An event set by SIGINT or SIGTERM; install it before announcing readiness so no signal is lost."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await stop.wait()
+            yield stop
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
