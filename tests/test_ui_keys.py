@@ -382,6 +382,17 @@ async def test_revoke_needs_the_typed_key_id(sandbox):
         dialog.query_one(Input).value = key_id
         await click(app, pilot, "#ttc-yes")
         await wait_for(pilot, lambda: f"Revoked {key_id}" in notices(app), "revoked notice")
+        pane = app.pane("keys")
+
+        def left_column() -> str | None:
+            rows = pane.countdowns
+            for i in range(rows.count):
+                row = rows.row_at(i)
+                if row is not None and row.value == key_id:
+                    return rows._countdown(row.value, app.clock.now())[0]
+            return None
+
+        await wait_for(pilot, lambda: left_column() == "revoked", "revoked key shows no time left")
     info = key_info(sandbox, key_id)
     assert info is None or info.status != "ACTIVE"
     with pytest.raises(Exception, match="InvalidAccessKeyId"):

@@ -77,11 +77,15 @@ class KeysPane(Pane):
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-state", markup=False)
         yield CountdownRowList(self.COLUMNS, now=lambda: self.app.clock.now(),  # type: ignore[attr-defined]
-                               expiry_of=self._expiry_of, id=f"list-{self.pane_id}")
+                               expiry_of=self._expiry_of, label_of=self._label_of, id=f"list-{self.pane_id}")
 
     def _expiry_of(self, value: object) -> datetime | None:
         key = self.keys.get(str(value))
         return None if key is None else key.expires_at
+
+    def _label_of(self, value: object) -> str | None:
+        key = self.keys.get(str(value))
+        return "revoked" if key is not None and key.status == KeyStatus.DELETED else None
 
     @property
     def countdowns(self) -> CountdownRowList:

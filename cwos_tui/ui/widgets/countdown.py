@@ -37,13 +37,19 @@ class CountdownRowList(RowList):
     """A RowList whose LAST column is a countdown computed at draw time from `expiry_of(row.value)`."""
 
     def __init__(self, columns: Sequence[Column], *, now: Callable[[], datetime],
-                 expiry_of: Callable[[object], datetime | None], id: str | None = None) -> None:
+                 expiry_of: Callable[[object], datetime | None],
+                 label_of: Callable[[object], str | None] | None = None, id: str | None = None) -> None:
         super().__init__(columns, id=id)
         self.now = now
         self.expiry_of = expiry_of
+        #: a fixed text instead of the countdown (e.g. "revoked": time left means nothing then)
+        self.label_of = label_of
         self._drawn: dict[int, tuple[object, str, Urgency]] = {}
 
     def _countdown(self, value: object, now: datetime) -> tuple[str, Urgency]:
+        label = self.label_of(value) if self.label_of else None
+        if label is not None:
+            return label, Urgency.NONE
         expires_at = self.expiry_of(value)
         return countdown(expires_at, now), urgency(expires_at, now)
 
