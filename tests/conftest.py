@@ -21,3 +21,15 @@ def sandbox() -> Iterator[SimpleNamespace]:
         yield SimpleNamespace(**info, process=proc)
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="module")
+def private_sandbox() -> Iterator[SimpleNamespace]:
+    """A demo sandbox for one test module, so snapshots never show other tests' keys and principals."""
+    proc = SandboxProcess("--seed", "demo")
+    ready = proc.start()
+    try:
+        yield SimpleNamespace(control_plane=ready["control_plane"], s3=ready["s3"], token=ready["token"],
+                              org_id=ready["org_id"], zone=ready["zone"])
+    finally:
+        proc.stop()

@@ -23,7 +23,7 @@ from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.panes.keys import KeysPane
 from tests.helpers import admin_headers, make_principal, new_key, s3_client
-from tests.ui_support import make_app, notices, wait_for
+from tests.ui_support import make_app, notices, stable_filter, wait_for
 
 SIZE = (120, 34)
 AWS = "/work/venv/bin/aws"
@@ -511,33 +511,12 @@ async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
 _SECRET = re.compile(r"\bcwo[A-Za-z0-9]{30,}")
 
 
-@pytest.fixture(scope="module")
-def private_sandbox():
-    from types import SimpleNamespace
-
-    from cwos_tui.sandbox.process import SandboxProcess
-
-    proc = SandboxProcess("--seed", "demo")
-    ready = proc.start()
-    try:
-        yield SimpleNamespace(control_plane=ready["control_plane"], s3=ready["s3"], token=ready["token"],
-                              org_id=ready["org_id"], zone=ready["zone"])
-    finally:
-        proc.stop()
 
 
 def masked(sandbox):
-    from tests.test_ui_snapshots import _VOLATILE
-
-    patterns = [(p, r) for p, r in _VOLATILE if r != "(live)"]  # keep the countdowns: the clock is anchored
-
-    def display_filter(text: str) -> str:
-        text = _SECRET.sub("cwo" + "*" * 12 + " (masked in snapshots)", text)
-        for pattern, replacement in patterns:
-            text = pattern.sub(replacement, text)
-        return text.replace(sandbox.org_id, "ORG")
-
-    return display_filter
+    # keep the countdowns: the clock is anchored to the keys' expiry
+    return stable_filter(sandbox, keep_countdowns=True,
+                         extra=[(_SECRET, "cwo" + "*" * 12 + " (masked in snapshots)")])
 
 
 def test_keys_pane_snapshot_with_countdown_column(private_sandbox, snap_compare):

@@ -7,49 +7,19 @@ countdown reads a ManualClock set relative to the S3 key's expiry, so the pictur
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from cwos_tui.cloud.clock import ManualClock
-from cwos_tui.sandbox.process import SandboxProcess
 from cwos_tui.ui.widgets.status_line import StatusLine
-from tests.ui_support import make_app
-
-_VOLATILE = [
-    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
-    (re.compile(r"\bCW[A-Z0-9]{14}\b"), "CW" + "X" * 14),
-    (re.compile(r"coreweave/u[a-z0-9]{15}"), "coreweave/u" + "x" * 15),
-    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"), "YYYY-MM-DD hh:mm"),
-    (re.compile(r"CW-SECRET-\*{4}\w{4}"), "CW-SECRET-****xxxx"),
-    # countdown cells of the Keys/Tokens lists: relative to keys minted at run time (tests/test_ui_keys.py
-    # snapshots them with an anchored clock instead)
-    (re.compile(r"^(\d+d \d+h|\d+h \d\dm|\d+m \d\ds|\d+s)$"), "(live)"),
-]
-
-
-@pytest.fixture(scope="module")
-def private_sandbox() -> Iterator[SimpleNamespace]:
-    proc = SandboxProcess("--seed", "demo")
-    ready = proc.start()
-    try:
-        yield SimpleNamespace(control_plane=ready["control_plane"], s3=ready["s3"], token=ready["token"],
-                              org_id=ready["org_id"], zone=ready["zone"])
-    finally:
-        proc.stop()
+from tests.ui_support import make_app, stable_filter
 
 
 def stable(sandbox: SimpleNamespace):
-    def display_filter(text: str) -> str:
-        for pattern, replacement in _VOLATILE:
-            text = pattern.sub(replacement, text)
-        return text.replace(sandbox.org_id, "ORG")
-
-    return display_filter
+    return stable_filter(sandbox)
 
 
 def snapshot_app(sandbox: SimpleNamespace, pane: str, location: str = ""):
