@@ -363,14 +363,6 @@ class CwosApp(ConnectionLifecycle, App[int]):
             return
         self.post_message(ObjectDeleted(bucket, key))
 
-    async def _swap_token(self, token: str) -> None:
-        try:
-            await self.services.swap_token(token)
-        except Exception as exc:
-            self.post_message(WorkFailed("re-authenticate", exc))
-            return
-        self.post_message(Reauthenticated())
-
     def on_identity_known(self, message: IdentityKnown) -> None:
         self.principal = message.principal_name
         org = f" @ org {message.org_id}" if message.org_id else ""
