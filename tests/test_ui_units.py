@@ -47,3 +47,13 @@ def test_gate_refuses_mutations_when_read_only_and_denied_permissions():
     denied = Gate(verdicts={"s3:DeleteObject": False})
     assert "s3:DeleteObject" in (denied.refusal(delete) or "")
     assert "cwobject:ListAccessKeyInfo" in commands.permissions_needed()
+
+
+def test_narrow_lists_drop_columns_marked_hide_below_and_keep_the_rest_aligned():
+    from cwos_tui.ui.widgets.row_list import Column, RowList
+
+    rows = RowList((Column("ID", 10), Column("Name", 0), Column("Expires", 16, hide_below=96), Column("Left", 9)))
+    assert rows._widths(120) == [10, 82, 16, 9]
+    narrow = rows._widths(78)
+    assert narrow[2] == 0 and narrow[0] == 10 and narrow[3] == 9
+    assert sum(w + 1 for w in narrow if w) - 1 == 78

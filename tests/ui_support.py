@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from textual.css.query import NoMatches
+
 from cwos_tui.cloud.clock import Clock
 from cwos_tui.ui.app import CwosApp
 from cwos_tui.ui.launch import connection_from_sandbox
@@ -24,8 +26,11 @@ async def wait_for(pilot: Any, condition: Callable[[], object], what: str, timeo
     """Poll a condition between UI pauses until it holds or the deadline passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except NoMatches:  # a screen that is pushed but not composed yet
+            pass
         await pilot.pause(0.05)
     raise AssertionError(f"timed out waiting for: {what}")
 

@@ -65,7 +65,7 @@ class Pane(Vertical):
     def describe_count(self) -> str:
         rows = self.row_list
         loaded = len(rows.rows)
-        text = f"{loaded:,} loaded, more…" if not self.complete else f"{loaded:,} rows"
+        text = f"{loaded:,} loaded, more…" if not self.complete else f"{loaded:,} row{'' if loaded == 1 else 's'}"
         if rows.filter_text:
             text += f"  filter “{rows.filter_text}”: {rows.count:,} match"
         return text

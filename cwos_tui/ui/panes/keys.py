@@ -59,7 +59,7 @@ class KeysPane(Pane):
 
     pane_id = "keys"
     COLUMNS = (Column("Access key ID", 17), Column("Status", 14), Column("Principal", 0),
-               Column("Name", 0), Column("Expires (UTC)", 16), Column("Left", 9))
+               Column("Name", 0), Column("Expires (UTC)", 16, hide_below=96), Column("Left", 9))
     EMPTY = "No access keys in this organization. Press n to create one."
     SORT_KEYS: ClassVar[dict[str, Callable[[AccessKeyInfo], Any]]] = {
         "expiry": lambda k: (k.expires_at is None, k.expires_at.replace(tzinfo=None) if k.expires_at else _FAR),

@@ -59,7 +59,7 @@ class TokensPane(Pane):
 
     pane_id = "tokens"
     COLUMNS = (Column("Kind", 7), Column("Label", 0), Column("Secret / key ID", 18),
-               Column("Principal", 0), Column("Expires (UTC)", 16), Column("Left", 9))
+               Column("Principal", 0), Column("Expires (UTC)", 16, hide_below=96), Column("Left", 9))
     EMPTY = f"No API token yet: press n to add one (mint it at {CONSOLE_TOKENS_URL})."
 
     def __init__(self) -> None:

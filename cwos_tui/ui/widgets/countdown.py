@@ -67,7 +67,7 @@ class CountdownRowList(RowList):
             style = style + self.get_component_rich_style("row-list--cursor")
         strip = self._line((*row.cells[:-1], text), width, style)
         widths = self._widths(width)
-        start = sum(widths[:-1]) + len(widths) - 1
+        start = sum(w + 1 for w in widths[:-1] if w)  # hidden columns take no room and no separator
         end = min(width, start + widths[-1])
         if start >= end:
             return strip

@@ -35,6 +35,7 @@ class Column:
     title: str
     width: int = 0  # 0: takes the remaining width
     right: bool = False
+    hide_below: int = 0  # hidden when the list is narrower than this (80-column terminals)
 
 
 class Row(NamedTuple):
@@ -233,15 +234,19 @@ class RowList(ScrollView, can_focus=True):
     # ---- rendering -----------------------------------------------------------------------------
 
     def _widths(self, width: int) -> list[int]:
-        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns) - 1
-        flexible = [c for c in self.columns if not c.width]
+        """Each column's width; 0 for a column hidden at this width."""
+        shown = [i for i, c in enumerate(self.columns) if width >= c.hide_below]
+        fixed = sum(self.columns[i].width for i in shown) + len(shown) - 1
+        flexible = [i for i in shown if not self.columns[i].width]
         rest = max(8, width - fixed) // max(1, len(flexible))
-        return [c.width or rest for c in self.columns]
+        return [(c.width or rest) if i in shown else 0 for i, c in enumerate(self.columns)]
 
     def _line(self, cells: Sequence[str], width: int, style: Style) -> Strip:
         mask = getattr(self.app, "display_filter", no_filter)
         parts: list[str] = []
         for column, cell_width, text in zip(self.columns, self._widths(width), cells, strict=False):
+            if not cell_width:
+                continue
             text = mask(text)
             if cell_len(text) > cell_width:
                 text = set_cell_size(text, max(0, cell_width - 1)) + "…"
