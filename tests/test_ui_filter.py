@@ -79,3 +79,18 @@ async def test_small_lists_filter_at_once_on_the_ui_thread():
         rows.set_filter("SPECIAL")  # case-insensitive
         assert not rows.filter_pending and rows.filter_path == "inline"
         assert shown_values(rows) == [0, 1000]
+
+
+async def test_reordering_a_filtered_list_keeps_the_cursor_on_the_same_row():
+    app = ListApp(synthetic_rows(50))
+    async with app.run_test(size=(80, 24)) as pilot:
+        rows = app.query_one(RowList)
+        rows.set_filter("key-000004")  # shows key-0000040 … key-0000049
+        await wait_for(pilot, lambda: not rows.filter_pending, "filter")
+        rows.go_to(3)
+        assert rows.selected.value == 43
+        rows.set_rows(list(reversed(rows.rows)))  # a new sort order, filter still on
+        assert rows.select_value(43) and rows.selected.value == 43
+        assert shown_values(rows) == list(range(49, 39, -1))
+        assert not rows.select_value(7)  # filtered out: the cursor stays put
+        assert rows.selected.value == 43

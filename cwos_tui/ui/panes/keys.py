@@ -129,8 +129,9 @@ class KeysPane(Pane):
             ordered = sorted(rows.rows, key=lambda r: position.get(r.value, 0))
         else:
             ordered = sorted(rows.rows, key=lambda r: order(self.keys[r.value]) if r.value in self.keys else ())
-        values = [r.value for r in ordered]
-        rows.set_rows(ordered, values.index(selected) if selected in values else 0)
+        rows.set_rows(ordered)
+        if selected is not None:
+            rows.select_value(selected)
         self.set_state(self.describe_count())
 
     def cmd_keys_sort(self, _: str) -> None:

@@ -121,6 +121,15 @@ class RowList(ScrollView, can_focus=True):
         self._resize()
         self._keep_cursor_visible()
 
+    def select_value(self, value: object) -> bool:
+        """Put the cursor on the shown row carrying `value` (cursor positions count shown rows only)."""
+        for index in range(self.count):
+            row = self.row_at(index)
+            if row is not None and row.value == value:
+                self.go_to(index)
+                return True
+        return False
+
     def append_rows(self, rows: Sequence[Row]) -> None:
         start = len(self.rows)
         self.rows.extend(rows)
