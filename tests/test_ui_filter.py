@@ -44,7 +44,9 @@ async def test_typing_a_filter_at_a_million_rows_runs_in_a_worker_and_finds_the_
         for typed in ("s", "sp", "spe", "spec", "speci"):
             rows.set_filter(typed)
             assert rows.filter_pending and rows.count == MILLION and rows.filter_text == ""
-        await wait_for(pilot, lambda: not rows.filter_pending, "filter result", timeout=60)
+        # the list applies the result, then tells the app with a message: await both
+        await wait_for(pilot, lambda: not rows.filter_pending and app.filtered_messages >= 1, "filter result",
+                       timeout=60)
         # one background scan for the whole burst (debounced), the result arrived as a message
         assert rows.filter_path == "thread" and rows.filter_thread_runs == 1 and app.filtered_messages == 1
         assert rows.filter_text == "speci"
