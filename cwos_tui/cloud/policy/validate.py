@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from cwos_tui.cloud.policy.evaluate import is_global_action
 from cwos_tui.cloud.policy.model import POLICY_VERSION
 
 ACTION_RE = re.compile(r"^(s3|cwobject):[A-Za-z0-9*]+$")
@@ -136,7 +137,7 @@ def _validate_statement(at: str, stmt: Any, seen_names: set[str]) -> list[Findin
                 Finding(f"{at}.resources[{j}]", "resources are bucket names or patterns "
                         "(\"*\", \"bucket\", \"bucket/*\"), not ARNs")
             )
-    global_actions = [a for a in actions if a.lower().startswith("cwobject:") or a.lower() == "s3:listallmybuckets"]
+    global_actions = [a for a in actions if is_global_action(a)]
     if global_actions and resources and "*" not in resources:
         found.append(
             Finding(f"{at}.resources", f"{', '.join(global_actions)} only apply with resources [\"*\"]; "
