@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "paths":
         return run_paths(args)
     if args.command == "setup":
-        from cwos_tui.ui.launch import run_setup
+        from cwos_tui.ui.launcher import run_setup
 
         return run_setup(profile_name=args.sub_profile, read_only=args.read_only)
     if args.command in ("credential-process", "export"):
@@ -130,6 +130,6 @@ def run_paths(args: argparse.Namespace) -> int:
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
-    from cwos_tui.ui.launch import run_app
+    from cwos_tui.ui.launcher import run_app
 
     return run_app(demo=args.demo, profile_name=args.profile, read_only=args.read_only)

@@ -13,7 +13,7 @@ from cwos_tui.config import exports
 from cwos_tui.config.profiles import ConfigError, Profile, resolve_profile
 from cwos_tui.config.secrets import default_secret_store
 from cwos_tui.config.settings import load_settings
-from cwos_tui.session import connect
+from cwos_tui.session import DEFAULT_ZONE, connect
 
 
 def _profile(args: argparse.Namespace) -> Profile:
@@ -22,11 +22,11 @@ def _profile(args: argparse.Namespace) -> Profile:
 
 
 async def _fetch(profile: Profile) -> S3Credentials:
-    conn = connect(profile, store=default_secret_store())
+    services = connect(profile, store=default_secret_store())
     try:
-        return await conn.credentials.fetch()
+        return await services.credentials.fetch()
     finally:
-        await conn.aclose()
+        await services.close()
 
 
 def _fail(message: str) -> int:
@@ -56,7 +56,7 @@ def run_export(args: argparse.Namespace) -> int:
     target = exports.ExportTarget(
         name=args.name or profile.name,
         s3_endpoint=profile.s3_endpoint,
-        zone=profile.zone or "US-EAST-04A",
+        zone=profile.zone or DEFAULT_ZONE,
         addressing_style=profile.addressing_style,
         access_key_id=creds.access_key_id if creds else "",
         secret_access_key=creds.secret_access_key if creds else "",

@@ -1,13 +1,16 @@
-"""From a profile to live services: the control-plane client, a credential source and the storage service.
+"""The one composition path: a profile (or a sandbox's ready line) becomes a `Connection`, and a
+`Connection` becomes live `Services` (control-plane client, credential source, storage service).
 
-The one place where `config` (what the user chose) meets `cloud` (how to talk to CAIOS); the UI, the CLI
-subcommands and scripts all connect through here.
+The CLI subcommands, the dashboard, the setup wizard's connection test and the demo all come through
+here, so defaults (zone, TLS, refresh margin) are decided once. No Textual, and nothing here imports
+boto3: `StorageService` imports it on its first S3 call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from cwos_tui.cloud import credentials as creds
 from cwos_tui.cloud.clock import Clock, SystemClock
@@ -16,6 +19,19 @@ from cwos_tui.cloud.storage import StorageService
 from cwos_tui.config import profiles
 from cwos_tui.config.profiles import ConfigError, Profile
 from cwos_tui.config.secrets import SecretStore
+
+#: The zone S3 requests are signed for when a profile names none (CreateBucket always names its own).
+DEFAULT_ZONE = "US-EAST-04A"
+#: Credential kinds whose S3 keys are minted with the API token (a new token means new keys).
+TOKEN_MINTED = ("api-token", "jwt-key")
+#: Stands in for an endpoint not known yet (pending connection); nothing is called until it is.
+UNSET_ENDPOINT = "http://127.0.0.1:9"
+SAML_WAITING = "Waiting for a SAML response…"
+
+
+def tls_verify(url: str) -> bool:
+    """TLS verification stays on; plain-HTTP loopback sandboxes and cwlota.com have no TLS to verify."""
+    return not url.startswith("http://")
 
 
 def api_token_for(profile: Profile, store: SecretStore | None) -> str | None:
@@ -28,6 +44,91 @@ def api_token_for(profile: Profile, store: SecretStore | None) -> str | None:
     return secret.get_secret_value() if secret is not None else None
 
 
+def static_key_for(profile: Profile, store: SecretStore | None) -> tuple[str, str] | None:
+    """(access key id, secret) of a static-key profile; ConfigError when the secret is missing."""
+    source = profile.credential_source
+    if not isinstance(source, profiles.StaticKeySource):
+        return None
+    secret = source.secret_access_key
+    if secret is None and store is not None and profile.secret_key_name:
+        secret = store.get(profile.secret_key_name)
+    if secret is None:
+        raise ConfigError(f"profile {profile.name!r}: no secret key stored for {source.access_key_id}")
+    return source.access_key_id, secret.get_secret_value()
+
+
+@dataclass
+class Connection:
+    """Where and as whom a session connects. Secrets stay out of the repr."""
+
+    profile_name: str
+    control_plane: str
+    s3_endpoint: str
+    zone: str = DEFAULT_ZONE
+    addressing_style: Literal["virtual", "path"] = "virtual"
+    token: creds.ApiToken | None = field(default=None, repr=False)
+    static_key: tuple[str, str] | None = field(default=None, repr=False)  # (access key id, secret)
+    org_id: str | None = None
+    read_only: bool = False
+    #: The profile behind this connection (None for a sandbox); decides the credential source.
+    profile: Profile | None = None
+    #: A SAML response for a SAML profile (single use; asked for at start when missing).
+    saml_response: str | None = field(default=None, repr=False)
+    #: Set while the connection is not usable yet (the demo sandbox is starting); the text says why.
+    pending: str = ""
+
+    @property
+    def credential_kind(self) -> str:
+        """api-token, jwt-key, static, oidc or saml: what the re-auth modal asks for."""
+        if self.static_key is not None:
+            return "static"
+        return self.profile.credential_source.kind if self.profile is not None else "api-token"
+
+    @property
+    def stored_profile(self) -> bool:
+        """True when the API token comes from the secret store (so a new one may be saved there)."""
+        return self.profile is not None and self.profile.api_token is None
+
+
+def pending_connection(profile_name: str, reason: str, *, read_only: bool = False) -> Connection:
+    """A placeholder the app can draw with before the real endpoints are known."""
+    return Connection(profile_name=profile_name, control_plane="", s3_endpoint="", read_only=read_only,
+                      pending=reason)
+
+
+def connection_from_profile(profile: Profile, *, store: SecretStore | None = None, read_only: bool = False,
+                            saml_response: str | None = None, token: str | None = None) -> Connection:
+    """A Connection for a configured (or environment) profile; secrets are looked up once, here, so a
+    missing one fails before anything starts. A SAML profile without a response is pending: the app
+    asks for the response in a modal."""
+    token_value = token or api_token_for(profile, store)
+    api_token = creds.ApiToken(token_value, label=f"{profile.name} token", source="profile") if token_value else None
+    static_key = static_key_for(profile, store)
+    kind = profile.credential_source.kind
+    if static_key is None and api_token is None and kind in TOKEN_MINTED:
+        raise ConfigError(
+            f"profile {profile.name!r}: no API token (stored as {profile.api_token_name!r} in the secret "
+            "store, or COREWEAVE_API_TOKEN)"
+        )
+    return Connection(
+        profile_name=profile.name, control_plane=profile.control_plane_endpoint,
+        s3_endpoint=profile.s3_endpoint, zone=profile.zone or DEFAULT_ZONE, addressing_style=profile.addressing_style,
+        token=api_token, static_key=static_key, org_id=profile.org_id, read_only=read_only or profile.read_only,
+        profile=profile, saml_response=saml_response,
+        pending=SAML_WAITING if kind == "saml" and not saml_response else "",
+    )
+
+
+def connection_from_sandbox(ready: Mapping[str, Any], *, read_only: bool = False) -> Connection:
+    """A Connection for a sandbox's ready line (its S3 needs path-style addressing)."""
+    return Connection(
+        profile_name="demo", control_plane=ready["control_plane"], s3_endpoint=ready["s3"],
+        zone=ready.get("zone") or DEFAULT_ZONE, addressing_style="path",
+        token=creds.ApiToken(ready["token"], label="sandbox admin", source="sandbox"),
+        org_id=ready.get("org_id"), read_only=read_only,
+    )
+
+
 def credential_source_for(profile: Profile, client: ControlPlaneClient, store: SecretStore | None,
                           *, saml_response: str | None = None) -> creds.CredentialSource:
     """Build the runtime credential source the profile's settings describe."""
@@ -37,12 +138,9 @@ def credential_source_for(profile: Profile, client: ControlPlaneClient, store: S
     if isinstance(source, profiles.JwtKeySource):
         return creds.JwtKeySource(client, source.duration_seconds)
     if isinstance(source, profiles.StaticKeySource):
-        secret = source.secret_access_key
-        if secret is None and store is not None and profile.secret_key_name:
-            secret = store.get(profile.secret_key_name)
-        if secret is None:
-            raise ConfigError(f"profile {profile.name!r}: no secret key stored for {source.access_key_id}")
-        return creds.StaticKeySource(source.access_key_id, secret.get_secret_value())
+        key = static_key_for(profile, store)
+        assert key is not None
+        return creds.StaticKeySource(*key)
     if isinstance(source, profiles.OidcSource):
         provider: creds.OidcTokenProvider
         if source.token_file is not None:
@@ -58,48 +156,88 @@ def credential_source_for(profile: Profile, client: ControlPlaneClient, store: S
     raise ConfigError(f"profile {profile.name!r}: unknown credential source")
 
 
-def tls_verify(url: str) -> bool:
-    """TLS verification stays on; plain-HTTP loopback sandboxes and cwlota.com have no TLS to verify."""
-    return not url.startswith("http://")
+@dataclass(frozen=True)
+class ClientOptions:
+    """How patient the control-plane client is (the wizard's connection test answers quickly)."""
+
+    timeout: float = 15.0
+    max_retries: int = 3
+    refresh_margin: float = 120.0
 
 
-@dataclass
-class Connection:
-    profile: Profile
-    control_plane: ControlPlaneClient
-    credentials: creds.CredentialSource
-    storage: StorageService
+class Services:
+    """The control-plane client, the credential source and the storage service for one connection."""
+
+    def __init__(self, connection: Connection, clock: Clock | None = None,
+                 on_refresh: creds.RefreshCallback | None = None, options: ClientOptions = ClientOptions()) -> None:
+        self.connection = connection
+        self.clock = clock or SystemClock()
+        self.options = options
+        #: Told about every background S3 key refresh (the app turns it into a message); settable later.
+        self.on_refresh = on_refresh
+        token = connection.token.value if connection.token else None
+        endpoint = connection.control_plane or UNSET_ENDPOINT
+        self.control_plane = ControlPlaneClient(endpoint, token, timeout=options.timeout,
+                                                max_retries=options.max_retries, verify=tls_verify(endpoint))
+        self.credentials = self._source()
+        self.storage = self.storage_for(self.credentials)
+
+    def _source(self) -> creds.CredentialSource:
+        if self.connection.static_key is not None:
+            return creds.StaticKeySource(*self.connection.static_key)
+        profile = self.connection.profile
+        if profile is not None:
+            return credential_source_for(profile, self.control_plane, None,
+                                         saml_response=self.connection.saml_response)
+        return creds.ApiTokenExchangeSource(self.control_plane)
+
+    def _refreshed(self, event: creds.RefreshEvent) -> None:
+        if self.on_refresh is not None:
+            self.on_refresh(event)
+
+    def storage_for(self, source: creds.CredentialSource) -> StorageService:
+        """A storage service on this connection's endpoint for `source` (the wizard tests fetched keys)."""
+        endpoint = self.connection.s3_endpoint or UNSET_ENDPOINT
+        return StorageService(
+            endpoint, source, zone=self.connection.zone, addressing_style=self.connection.addressing_style,
+            clock=self.clock, verify=tls_verify(endpoint), refresh_margin=self.options.refresh_margin,
+            on_refresh=self._refreshed,
+        )
+
+    async def _renew_storage(self) -> None:
+        await self.storage.close()
+        self.credentials = self._source()
+        self.storage = self.storage_for(self.credentials)
+
+    async def swap_token(self, value: str) -> None:
+        """Use a new API token from now on; S3 keys minted with the old one are dropped."""
+        old = self.connection.token
+        self.connection.token = creds.ApiToken(value, label=old.label if old else "entered", source="re-auth")
+        self.control_plane.token = value
+        if self.connection.credential_kind in TOKEN_MINTED:
+            await self._renew_storage()
+
+    async def swap_static_key(self, access_key_id: str, secret: str) -> None:
+        """Use a new static key pair from now on (a static-key profile's re-authentication)."""
+        self.connection.static_key = (access_key_id, secret)
+        await self._renew_storage()
+
+    async def renew_saml(self, saml_response: str) -> None:
+        """Exchange a new SAML response for keys from now on (SAML keys cannot refresh themselves)."""
+        self.connection.saml_response = saml_response
+        await self._renew_storage()
+
+    async def close(self) -> None:
+        await self.storage.close()
+        await self.control_plane.aclose()
 
     async def aclose(self) -> None:
-        await self.control_plane.aclose()
-        await self.storage.close()
+        await self.close()
 
 
 def connect(profile: Profile, *, store: SecretStore | None = None, clock: Clock | None = None,
-            token: str | None = None, saml_response: str | None = None, refresh_margin: float = 120.0,
-            on_refresh: Any = None) -> Connection:
+            token: str | None = None, saml_response: str | None = None,
+            options: ClientOptions = ClientOptions(), on_refresh: creds.RefreshCallback | None = None) -> Services:
     """Wire up the services for a profile. Nothing is contacted until the first call."""
-    token = token or api_token_for(profile, store)
-    client = ControlPlaneClient(profile.control_plane_endpoint, token,
-                                verify=tls_verify(profile.control_plane_endpoint))
-    source = credential_source_for(profile, client, store, saml_response=saml_response)
-    storage = StorageService(
-        profile.s3_endpoint, source, zone=profile.zone or "US-EAST-04A",
-        addressing_style=profile.addressing_style, clock=clock or SystemClock(),
-        verify=tls_verify(profile.s3_endpoint), refresh_margin=refresh_margin, on_refresh=on_refresh,
-    )
-    return Connection(profile, client, source, storage)
-
-
-def demo_profile(ready: dict[str, Any]) -> Profile:
-    """A profile for a sandbox from its ready line (path-style S3, token held in memory)."""
-    environ = {
-        "COREWEAVE_API_TOKEN": ready["token"],
-        "COREWEAVE_API_ENDPOINT": ready["control_plane"],
-        "AWS_ENDPOINT_URL": ready["s3"],
-        "AWS_REGION": ready["zone"],
-        "CWOS_ADDRESSING_STYLE": "path",
-    }
-    profile = profiles.env_profile(environ)
-    assert profile is not None
-    return profile.model_copy(update={"name": "sandbox", "org_id": ready.get("org_id")})
+    connection = connection_from_profile(profile, store=store, token=token, saml_response=saml_response)
+    return Services(connection, clock, on_refresh, options)

@@ -17,10 +17,12 @@ from cwos_tui.config.profiles import resolve_profile
 from cwos_tui.config.secrets import FileSecretStore
 from cwos_tui.config.settings import load_settings
 from cwos_tui.ui.app import CwosApp
-from cwos_tui.ui.launch import connection_from_profile
+from cwos_tui.session import connection_from_profile
 from cwos_tui.ui.modals.reauth import ReauthScreen
-from cwos_tui.ui.services import Services
-from cwos_tui.ui.startup import DEMO_STARTING, DemoStartup, one_line, pending_connection, refresh_notice
+from cwos_tui.session import Services
+from cwos_tui.session import pending_connection
+from cwos_tui.ui.launcher import DEMO_STARTING, DemoStartup
+from cwos_tui.ui.startup import one_line, refresh_notice
 from tests.helpers import grant, make_principal, new_key
 from tests.ui_support import notices, visible_cells, wait_for
 
@@ -218,7 +220,7 @@ async def test_saml_profile_asks_for_the_saml_response_at_start_then_lists(sandb
 # ---- refresh notices -----------------------------------------------------------------------------
 
 async def test_a_background_key_refresh_shows_a_toast_with_the_new_expiry(sandbox):
-    from cwos_tui.ui.launch import connection_from_sandbox
+    from cwos_tui.session import connection_from_sandbox
 
     ready = {"control_plane": sandbox.control_plane, "s3": sandbox.s3, "token": sandbox.token,
              "org_id": sandbox.org_id, "zone": sandbox.zone}

@@ -26,9 +26,8 @@ async def click(app, pilot, selector: str) -> None:
 
 
 def app_with_book(sandbox, tmp_path):
-    app = make_app(sandbox, initial_pane="tokens")
-    app.token_book = TokenBook(tmp_path / "tokens.json", FileSecretStore(tmp_path / "secrets.json"))
-    return app
+    book = TokenBook(tmp_path / "tokens.json", FileSecretStore(tmp_path / "secrets.json"))
+    return make_app(sandbox, initial_pane="tokens", token_book=book)
 
 
 async def add_token(app, pilot, label: str, value: str, expiry: str = "") -> None:
@@ -73,7 +72,7 @@ async def test_add_validate_use_and_remove_a_token(sandbox, tmp_path):
         cells = book_rows(app)["reader laptop"]
         assert cells[2].startswith("CW-SECRET-****") and reader.token not in cells
         assert cells[3] == reader.principal_name and cells[4] == expiry
-        assert reader.token not in app.token_book.path.read_text()
+        assert reader.token not in app.ctx.token_book().path.read_text()
         await select(app, pilot, "reader laptop")
         detail = str(app.query_one("#token-detail", Static).render())
         assert "May do: s3:ListBucket, s3:GetObject" in detail and "org " + sandbox.org_id in detail
@@ -94,7 +93,7 @@ async def test_add_validate_use_and_remove_a_token(sandbox, tmp_path):
         await click(app, pilot, "#ttc-yes")
         await wait_for(pilot, lambda: any("Removed" in n for n in notices(app)), "removed notice")
         await wait_for(pilot, lambda: pane.complete and "reader laptop" not in book_rows(app), "row gone")
-    assert app.token_book.entries() == [] and app.token_book.store.names() == []
+    assert app.ctx.token_book().entries() == [] and app.ctx.token_book().store.names() == []
 
 
 async def test_a_revoked_or_bogus_token_is_reported_when_validated(sandbox, tmp_path):
@@ -127,4 +126,4 @@ async def test_add_token_form_checks_its_fields(sandbox, tmp_path):
         await click(app, pilot, "#at-add")
         assert "YYYY-MM-DD" in str(app.screen.query_one("#at-problem", Static).render())
         await pilot.press("escape")
-        assert app.token_book.entries() == []
+        assert app.ctx.token_book().entries() == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from cwos_tui.ui import commands
-from cwos_tui.ui.commands import Gate, parse_command_line, split_location
+from cwos_tui.ui.commands import parse_command_line, split_location
+from cwos_tui.ui.gate import Gate, permissions_needed, resource_for
+from cwos_tui.ui.handlers import HandlerError, HandlerTable
 from cwos_tui.ui.text import human_size, safe_text
 
 
@@ -33,7 +35,10 @@ def test_every_command_has_one_binding_with_its_id_for_keymaps():
     ids = [c.id for c in commands.COMMANDS]
     assert len(ids) == len(set(ids))
     bound = {b.id: b for b in commands.bindings()}
-    assert set(bound) == set(ids)
+    assert set(bound) == {c.id for c in commands.COMMANDS if not c.on_screen}
+    for context in ("dialog", "help", "detail"):
+        assert {b.id for b in commands.screen_bindings(context)} == {
+            c.id for c in commands.COMMANDS if c.on_screen and context in c.contexts}
     assert bound["objects.delete"].action == "app.run('objects.delete')"
     assert commands.effective_keys(commands.BY_ID["list.refresh"], {"list.refresh": "ctrl+r"}) == "ctrl+r"
 
@@ -44,9 +49,30 @@ def test_gate_refuses_mutations_when_read_only_and_denied_permissions():
     assert Gate().refusal(delete) is None
     assert "read-only" in (Gate(read_only=True).refusal(delete) or "")
     assert Gate(read_only=True).refusal(refresh) is None
-    denied = Gate(verdicts={"s3:DeleteObject": False})
-    assert "s3:DeleteObject" in (denied.refusal(delete) or "")
-    assert "cwobject:ListAccessKeyInfo" in commands.permissions_needed()
+    assert "cwobject:ListAccessKeyInfo" in permissions_needed(commands.COMMANDS, "*")
+    assert permissions_needed(commands.COMMANDS, "object") == ["s3:DeleteObject"]
+
+
+def test_gate_judges_a_command_on_the_resource_it_acts_on():
+    delete = commands.BY_ID["objects.delete"]
+    gate = Gate(verdicts={("s3:DeleteObject", "mine/*"): True, ("s3:DeleteObject", "theirs/*"): False})
+    assert resource_for(delete, "mine", "") == "mine/*"
+    assert gate.refusal(delete, resource_for(delete, "mine", "")) is None
+    refusal = gate.refusal(delete, resource_for(delete, "theirs", "")) or ""
+    assert "s3:DeleteObject" in refusal and "theirs/*" in refusal
+    assert gate.refusal(delete, resource_for(delete, "unknown-bucket", "a/")) is None  # unknown: allow
+    assert gate.refusal(delete, resource_for(delete, "", "")) is None  # nothing open: nothing to judge
+
+
+def test_a_second_handler_or_one_for_an_unknown_command_fails_at_once():
+    table = HandlerTable()
+    table.register({"list.refresh": lambda _: None})
+    for bad in ({"list.refresh": lambda _: None}, {"no.such": lambda _: None}, {"help.close": lambda _: None}):
+        try:
+            table.register(bad)
+        except HandlerError:
+            continue
+        raise AssertionError(f"accepted {bad}")
 
 
 def test_narrow_lists_drop_columns_marked_hide_below_and_keep_the_rest_aligned():

@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     #: command id -> keys (e.g. "buckets.delete" -> "ctrl+d"), read by the UI's command registry.
     keymap: dict[str, str] = Field(default_factory=dict)
     refresh_margin_seconds: int = Field(default=120, ge=0)
+    #: principal name or UID -> a local alias shown instead of it (the full name stays in details and copies)
+    principals: dict[str, str] = Field(default_factory=dict)
     log_level: LogLevel = "WARNING"
 
     @classmethod

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from cwos_tui.cloud.expiry import Urgency, countdown, urgency
 
 if TYPE_CHECKING:
-    from cwos_tui.ui.services import Services
+    from cwos_tui.session import Services
 
 _LEVELS = (Urgency.AMBER, Urgency.RED, Urgency.EXPIRED)
 

@@ -45,19 +45,42 @@ class IdentityKnown(Message):
 
 
 class PermissionsKnown(Message):
-    """AuthCanI verdicts, one per permission the registry needs."""
+    """AuthCanI verdicts per (permission, resource) that the registry needs."""
 
-    def __init__(self, verdicts: dict[str, bool]) -> None:
+    def __init__(self, verdicts: dict[tuple[str, str], bool]) -> None:
         super().__init__()
         self.verdicts = verdicts
 
 
 class Reauthenticated(Message):
-    """The token was swapped; everything loaded with the old one is reloaded."""
+    """The token was swapped; everything loaded with the old one is reloaded. `text` says how."""
+
+    def __init__(self, text: str = "New token in use; reloading.") -> None:
+        super().__init__()
+        self.text = text
 
 
-class ObjectDeleted(Message):
-    def __init__(self, bucket: str, key: str) -> None:
+class OpenLocation(Message):
+    """Show the Objects pane at `bucket/prefix` (Enter on a bucket, `:b bucket/prefix/`)."""
+
+    def __init__(self, bucket: str, prefix: str = "") -> None:
         super().__init__()
         self.bucket = bucket
-        self.key = key
+        self.prefix = prefix
+
+
+class ShowPane(Message):
+    """Switch to a pane (Backspace at a bucket's root goes back to Buckets)."""
+
+    def __init__(self, pane_id: str) -> None:
+        super().__init__()
+        self.pane_id = pane_id
+
+
+class LocationShown(Message):
+    """The Objects pane now shows `bucket/prefix`: the app asks AuthCanI about it for the gate."""
+
+    def __init__(self, bucket: str, prefix: str) -> None:
+        super().__init__()
+        self.bucket = bucket
+        self.prefix = prefix

@@ -1,4 +1,4 @@
-"""Ctrl+P: the registry's commands that apply to the current pane, as palette hits."""
+"""Ctrl+P: every command of every pane (choosing one in another pane switches to it first)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,21 @@ if TYPE_CHECKING:
 class RegistryCommands(Provider):
     def _entries(self) -> list[tuple[str, str, commands.Command]]:
         app = cast("CwosApp", self.app)
-        entries = []
-        for command in commands.COMMANDS:
-            if command.id == "app.palette" or not commands.applies(command, app.active_pane):
+        here: list[tuple[str, str, commands.Command]] = []
+        elsewhere: list[tuple[str, str, commands.Command]] = []
+        for command in commands.APP_COMMANDS:
+            if command.id == "app.palette":
+                continue
+            local = commands.applies(command, app.active_pane)
+            home = commands.home_pane(command)
+            if not local and home is None:
                 continue
             keys = commands.key_display(commands.effective_keys(command, app.keymap))
-            refusal = app.gate.refusal(command)
+            refusal = app.gate.refusal(command, app.resource_of(command)) if local else None
+            where = "" if local else f"  [{commands.context_title(home or '')}]"
             help_text = command.description + (f"  (unavailable: {refusal.split(': ', 1)[-1]})" if refusal else "")
-            entries.append((f"{command.title}  ({keys})", help_text, command))
-        return entries
+            (here if local else elsewhere).append((f"{command.title}  ({keys}){where}", help_text, command))
+        return here + elsewhere
 
     async def discover(self) -> Hits:
         app = cast("CwosApp", self.app)

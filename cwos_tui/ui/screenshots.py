@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cwos_tui.sandbox.process import SandboxProcess
+from cwos_tui.session import connection_from_sandbox
 from cwos_tui.ui.app import CwosApp
-from cwos_tui.ui.launch import connection_from_sandbox
+from cwos_tui.ui.launcher import DemoStartup
 
 SHOTS = [
     ("tokens", "tokens", ""),
@@ -83,13 +83,13 @@ def main() -> int:
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
-    sandbox = SandboxProcess("--seed", "demo")
+    startup = DemoStartup()
     try:
-        ready = sandbox.start()
-        for path in asyncio.run(capture(ready, args.out, (width, height))):
+        startup.run()
+        for path in asyncio.run(capture(startup.sandbox.ready, args.out, (width, height))):
             print(path)
     finally:
-        sandbox.stop()
+        startup.stop()
     return 0
 
 

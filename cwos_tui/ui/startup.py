@@ -9,30 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
 
 from cwos_tui.cloud.credentials import RefreshEvent
 from cwos_tui.ui.messages import Reauthenticated, WorkFailed
 from cwos_tui.ui.modals.reauth import ReauthAnswer, ReauthScreen
-from cwos_tui.ui.services import Connection, Services
+from cwos_tui.session import Connection, Services
 from cwos_tui.ui.text import safe_text
 
 log = logging.getLogger(__name__)
-
-DEMO_STARTING = "Starting the demo sandbox…"
-SAML_WAITING = "Waiting for a SAML response…"
-
-#: Commands that need no server, so they work while the connection is still pending.
-OFFLINE_COMMANDS = frozenset({
-    "app.help", "app.palette", "app.command", "app.quit", "app.setup",
-    "list.down", "list.up", "list.page_down", "list.page_up", "list.top", "list.bottom", "list.filter",
-    "list.copy",
-})
-
 
 class ConnectionReady(Message):
     """The pending connection is ready: install it and load the active pane."""
@@ -66,12 +53,6 @@ class TokenSaved(Message):
         self.where = where
 
 
-def pending_connection(profile_name: str, reason: str, *, read_only: bool = False) -> Connection:
-    """A placeholder the app can draw with before the real endpoints are known."""
-    return Connection(profile_name=profile_name, control_plane="", s3_endpoint="", read_only=read_only,
-                      pending=reason)
-
-
 def one_line(text: str) -> str:
     """One line for the user: a child's traceback is cut to its head and its last line (the error)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
@@ -95,42 +76,12 @@ def refresh_notice(event: RefreshEvent, local_time: Any = None) -> tuple[str, bo
     return f"S3 key refresh failed: {text}", True
 
 
-class DemoStartup:
-    """Runs the demo sandbox for the app: started in a worker thread, stopped exactly once on exit.
+class PendingStart(Protocol):
+    """Finishes a pending connection in a worker thread (the demo sandbox: `launcher.DemoStartup`)."""
 
-    `stop()` may come before, during or after `start()` (Ctrl+Q while starting, a crash): a start
-    that finishes after a stop stops its sandbox again, so no sandbox outlives the app.
-    """
+    reason: str
 
-    reason = DEMO_STARTING
-
-    def __init__(self, *, read_only: bool = False, seed: str = "demo") -> None:
-        from cwos_tui.sandbox.process import SandboxProcess
-
-        self.read_only = read_only
-        self.sandbox = SandboxProcess("--seed", seed)
-        self._lock = threading.Lock()
-        self._stopped = False
-
-    def run(self) -> Connection:
-        """Blocking: start the sandbox and return its connection. Raises RuntimeError on failure."""
-        from cwos_tui.ui.launch import connection_from_sandbox
-
-        with self._lock:
-            if self._stopped:
-                raise RuntimeError("the app is closing")
-        ready: Mapping[str, Any] = self.sandbox.start()
-        with self._lock:
-            stopped = self._stopped
-        if stopped:
-            self.sandbox.stop()
-            raise RuntimeError("the app is closing")
-        return connection_from_sandbox(ready, read_only=self.read_only)
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopped = True
-        self.sandbox.stop()
+    def run(self) -> Connection: ...
 
 
 def reauth_kind(connection: Connection, error: BaseException | None) -> str:
@@ -152,6 +103,8 @@ def reauth_kind(connection: Connection, error: BaseException | None) -> str:
 if TYPE_CHECKING:
     from textual.app import App
 
+    from cwos_tui.ui.context import AppContext
+
     _AppBase = App[int]
 else:
     _AppBase = object
@@ -163,17 +116,15 @@ class ConnectionLifecycle(_AppBase):
     Kept out of app.py so the app module stays a router; every method runs on the UI thread.
     """
 
-    if TYPE_CHECKING:  # provided by CwosApp
-        connection: Connection
-        services: Services
-        settings: Any
-        gate: Any
+    if TYPE_CHECKING:  # provided by CwosApp and AppCommands
+        ctx: AppContext
         active_pane: str
-        startup: DemoStartup | None
+        startup: PendingStart | None
 
         def pane(self, pane_id: str | None = None) -> Any: ...
         def show_pane(self, pane_id: str) -> None: ...
-        async def _identify(self) -> None: ...
+        def identify(self) -> None: ...
+        def new_services(self, connection: Connection) -> Services: ...
 
     startup_error = ""
 
@@ -181,8 +132,8 @@ class ConnectionLifecycle(_AppBase):
 
     def begin_connection(self) -> None:
         """Called once the first frame is up: finish a pending connection, or identify a ready one."""
-        self.services.on_refresh = self._refresh_event
-        connection = self.connection
+        self.ctx.services.on_refresh = self._refresh_event
+        connection = self.ctx.connection
         if self.startup is not None:
             self.run_worker(self._start_in_thread, thread=True, group="startup", exclusive=True,
                             exit_on_error=False)
@@ -190,7 +141,7 @@ class ConnectionLifecycle(_AppBase):
             self.push_screen(ReauthScreen("This profile signs in with SAML.", "saml", title="SAML sign-in"),
                              self._saml_given)
         elif not connection.pending:
-            self.run_worker(self._identify(), group="identity", exclusive=True, exit_on_error=False)
+            self.identify()
 
     def _start_in_thread(self) -> None:
         assert self.startup is not None
@@ -206,16 +157,17 @@ class ConnectionLifecycle(_AppBase):
         if answer is None or not answer.saml_response:
             self.post_message(StartupFailed("SAML sign-in cancelled: no S3 keys without a SAML response"))
             return
-        self.connection.saml_response = answer.saml_response
-        self.connection.pending = ""
-        self.post_message(ConnectionReady(self.connection))
+        connection = self.ctx.connection
+        connection.saml_response = answer.saml_response
+        connection.pending = ""
+        self.post_message(ConnectionReady(connection))
 
     def pending_state(self, pane: Any) -> None:
         """Show the pending (or failed) start-up on a pane instead of loading it."""
         if self.startup_error:
             pane.set_state(f"Error: {self.startup_error}", error=True)
         else:
-            pane.set_state(self.connection.pending)
+            pane.set_state(self.ctx.connection.pending)
 
     def on_connection_ready(self, message: ConnectionReady) -> None:
         self.use_connection(message.connection)
@@ -231,30 +183,25 @@ class ConnectionLifecycle(_AppBase):
         from cwos_tui.ui.commands import PANES
         from cwos_tui.ui.widgets.status_line import StatusLine
 
-        old = self.services
+        ctx = self.ctx
+        old = ctx.services
         connection.pending = ""
-        self.connection = connection
         self.startup_error = ""
-        self.services = services or Services(connection)
-        self.services.on_refresh = self._refresh_event
-        self.gate.read_only = connection.read_only or bool(self.settings and self.settings.read_only)
-        self.gate.verdicts = {}
+        ctx.services = services or self.new_services(connection)
+        ctx.services.on_refresh = self._refresh_event
+        ctx.gate.read_only = connection.read_only or ctx.settings.read_only
+        ctx.gate.forget()
         status = self.query_one(StatusLine)
         status.profile, status.endpoint, status.read_only = (
-            connection.profile_name, connection.control_plane, self.gate.read_only)
+            connection.profile_name, connection.control_plane, ctx.gate.read_only)
         status.set_identity("identity: checking…")
         for pane_id in PANES:
             self.pane(pane_id).loaded = False
-        if old is not self.services:
+        if old is not ctx.services:
             self.run_worker(old.close(), group="close-services", exit_on_error=False)
-        self.run_worker(self._identify(), group="identity", exclusive=True, exit_on_error=False)
+        self.identify()
         self.show_pane(self.active_pane)
         self.refresh_bindings()
-
-    async def stop_startup(self) -> None:
-        """Stop the demo sandbox (off the UI thread: it waits for the child to exit)."""
-        if self.startup is not None:
-            await asyncio.to_thread(self.startup.stop)
 
     # ---- S3 key refresh notices ----------------------------------------------------------------
 
@@ -270,12 +217,13 @@ class ConnectionLifecycle(_AppBase):
 
     def reauth_screen(self, reason: str, error: BaseException | None) -> ReauthScreen | None:
         """The modal for this connection and failure, or None when no input can fix it."""
-        kind = reauth_kind(self.connection, error)
+        connection = self.ctx.connection
+        kind = reauth_kind(connection, error)
         if not kind:
             return None
         save_target = ""
-        profile = self.connection.profile
-        if kind == "token" and self.connection.stored_profile and profile is not None:
+        profile = connection.profile
+        if kind == "token" and connection.stored_profile and profile is not None:
             save_target = profile.api_token_name
         return ReauthScreen(reason, kind, save_target=save_target)  # type: ignore[arg-type]
 
@@ -284,17 +232,18 @@ class ConnectionLifecycle(_AppBase):
             self.run_worker(self._apply_reauth(answer), group="reauth", exit_on_error=False)
 
     async def _apply_reauth(self, answer: ReauthAnswer) -> None:
+        services = self.ctx.services
         try:
             if answer.token:
-                await self.services.swap_token(answer.token)
+                await services.swap_token(answer.token)
             elif answer.access_key_id and answer.secret_access_key:
-                await self.services.swap_static_key(answer.access_key_id, answer.secret_access_key)
+                await services.swap_static_key(answer.access_key_id, answer.secret_access_key)
             elif answer.saml_response:
-                await self.services.renew_saml(answer.saml_response)
+                await services.renew_saml(answer.saml_response)
         except Exception as exc:
             self.post_message(WorkFailed("re-authenticate", exc))
             return
-        profile = self.connection.profile
+        profile = services.connection.profile
         if answer.save and answer.token and profile is not None:
             try:
                 where = await asyncio.to_thread(_save_token, profile.api_token_name, answer.token)

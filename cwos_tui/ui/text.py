@@ -28,6 +28,11 @@ def safe_text(value: object) -> str:
     return _UNSAFE.sub(_escape, str(value))
 
 
+def safe_lines(value: object) -> str:
+    """Several printable lines: real line breaks stay line breaks, every other control is escaped."""
+    return "\n".join(safe_text(line) for line in str(value).splitlines())
+
+
 def human_size(size: int) -> str:
     """Bytes as a short human string (1024-based, like `ls -h`)."""
     value = float(size)

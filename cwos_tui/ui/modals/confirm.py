@@ -21,8 +21,10 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin-right: 2; }
     """
 
-    def __init__(self, question: str, target: str, *, type_to_confirm: bool = False) -> None:
+    def __init__(self, question: str, target: str, *, type_to_confirm: bool = False,
+                 confirm_label: str = "Delete") -> None:
         super().__init__()
+        self.confirm_label = confirm_label
         self.question = question
         self.target = target
         self.type_to_confirm = type_to_confirm
@@ -35,7 +37,7 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Static("Type the name to confirm:", markup=False)
                 yield Input(id="confirm-name")
             with Horizontal():
-                yield Button("Delete", variant="error", id="confirm-yes")
+                yield Button(self.confirm_label, variant="error", id="confirm-yes")
                 yield Button("Cancel", id="confirm-no")
 
     def on_mount(self) -> None:

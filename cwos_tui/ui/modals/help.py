@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cwos_tui.ui import commands
-from cwos_tui.ui.commands import Gate
+from cwos_tui.ui.gate import Gate
+
+Refusal = Callable[[commands.Command], "str | None"]
 
 
-def help_text(pane: str, gate: Gate, keymap: Mapping[str, str]) -> Group:
+def _order(pane: str) -> list[commands.Command]:
+    """This pane's own commands first, then what every list shares, then the app-wide ones."""
+    applying = [c for c in commands.APP_COMMANDS if commands.applies(c, pane)]
+    own = [c for c in applying if c.contexts != commands.ALL_PANES]
+    shared = [c for c in applying if c.contexts == commands.ALL_PANES and c.id.startswith("list.")]
+    rest = [c for c in applying if c not in own and c not in shared]
+    return own + shared + rest
+
+
+def help_text(pane: str, gate: Gate | Refusal, keymap: Mapping[str, str]) -> Group:
     """A table of key, command and note for everything that applies in `pane`."""
+    refusal_of: Refusal = gate.refusal if isinstance(gate, Gate) else gate
     table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
     table.add_column("keys", no_wrap=True, width=11)
     table.add_column("command", no_wrap=True, width=17)
     table.add_column("note", ratio=1)
-    for command in commands.COMMANDS:
-        if not commands.applies(command, pane):
-            continue
+    for command in _order(pane):
         keys = commands.key_display(commands.effective_keys(command, keymap))
-        refusal = gate.refusal(command)
+        refusal = refusal_of(command)
         note = command.description
         if command.mutates:
             note += " Changes data."
@@ -59,14 +68,14 @@ def help_plain(body: Group) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", "Close", show=True)]
+    BINDINGS = commands.screen_bindings("help")
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 96%; max-width: 110; height: 90%; border: round $accent;
                                   background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, pane: str, gate: Gate, keymap: Mapping[str, str]) -> None:
+    def __init__(self, pane: str, gate: Gate | Refusal, keymap: Mapping[str, str]) -> None:
         super().__init__()
         self.pane = pane
         self.body = help_text(pane, gate, keymap)
@@ -74,3 +83,6 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(self.body, id="help-body")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -19,7 +19,7 @@ from textual.widgets import Button, Static
 from cwos_tui.cloud.clock import Clock
 from cwos_tui.config.exports import ExportTarget
 from cwos_tui.ui.modals.export import ExportScreen, env_lines
-from cwos_tui.ui.text import no_filter, safe_text, short_time
+from cwos_tui.ui.text import DisplayFilter, safe_lines, no_filter, safe_text, short_time
 from cwos_tui.ui.widgets.countdown import styled_countdown
 
 
@@ -88,14 +88,15 @@ class SecretOnceScreen(ModalScreen[None]):
     SecretOnceScreen Button { margin-right: 1; min-width: 10; }
     """
 
-    def __init__(self, secret: Secret, clock: Clock) -> None:
+    def __init__(self, secret: Secret, clock: Clock, display_filter: DisplayFilter = no_filter) -> None:
         super().__init__()
         self.secret = secret
         self.clock = clock
+        self.display_filter = display_filter
         self.exports_done: list[str] = []
 
     def _mask(self, text: str) -> str:
-        return getattr(self.app, "display_filter", no_filter)(safe_text(text))
+        return self.display_filter(safe_lines(text))
 
     def compose(self) -> ComposeResult:
         s = self.secret

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
+from cwos_tui.session import Services
+from cwos_tui.ui.context import AppContext
+from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.messages import RowsLoaded, WorkFailed
 from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
 
-if TYPE_CHECKING:
-    from cwos_tui.ui.services import Services
+
+class Notice(Message):
+    """Something went through: say it, and reload the pane that posted it when `reload` is set."""
+
+    def __init__(self, text: str, *, warning: bool = False, reload: bool = True) -> None:
+        super().__init__()
+        self.text = text
+        self.warning = warning
+        self.reload = reload
 
 
 class Pane(Vertical):
@@ -30,21 +42,25 @@ class Pane(Vertical):
     Pane > .pane-state.-error { color: $error; text-style: bold; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         super().__init__(id=f"pane-{self.pane_id}")
+        self.ctx = ctx
         self.generation = 0
         self.loaded = False
-        self.loading = False
+        self.busy = False  # not `loading`: that is Textual's own attribute (it would cover the pane)
         self.complete = False
         self.state_text = ""
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         yield Static("", classes="pane-state", markup=False)
-        yield RowList(self.COLUMNS, id=f"list-{self.pane_id}")
+        yield self.make_list()
 
     def compose_top(self) -> ComposeResult:
         yield from ()
+
+    def make_list(self) -> RowList:
+        return RowList(self.COLUMNS, id=f"list-{self.pane_id}", display_filter=self.ctx.display_filter)
 
     @property
     def row_list(self) -> RowList:
@@ -52,7 +68,11 @@ class Pane(Vertical):
 
     @property
     def services(self) -> Services:
-        return self.app.services  # type: ignore[attr-defined, no-any-return]
+        return self.ctx.services
+
+    def handlers(self) -> dict[str, Handler]:
+        """The commands this pane handles itself (registered with the app's handler table)."""
+        return {}
 
     # ---- state line ----------------------------------------------------------------------------
 
@@ -75,7 +95,7 @@ class Pane(Vertical):
     def reload(self) -> None:
         self.generation += 1
         self.loaded = True
-        self.loading = True
+        self.busy = True
         self.complete = False
         self.set_state("Loading…")
         generation = self.generation
@@ -104,28 +124,47 @@ class Pane(Vertical):
         if message.generation != self.generation:
             return  # a stale page from a listing the user already left
         if message.replace:
-            self.row_list.set_rows(message.rows, self.initial_cursor(message.rows))
+            self.replace_rows(message.rows)
         else:
             self.row_list.append_rows(message.rows)
         self.complete = message.done
-        self.loading = not message.done
+        self.busy = not message.done
         if not self.row_list.rows and message.done:
             self.set_state(self.EMPTY)
         else:
             self.set_state(self.describe_count() + (f"  ({message.note})" if message.note else ""))
+        if message.done:
+            self.rows_complete()
 
-    def initial_cursor(self, rows: Sequence[Row]) -> int:
-        return 0
+    def replace_rows(self, rows: Sequence[Row]) -> None:
+        """A new first page: the cursor stays on the item it was on (by value) when it is still there."""
+        self.row_list.set_rows(rows, keep_value=True)
+
+    def rows_complete(self) -> None:
+        """The last page arrived (panes that sort or show a detail line hook in here)."""
 
     def show_error(self, generation: int, text: str) -> None:
         if generation in (-1, self.generation):
-            self.loading = False
+            self.busy = False
             self.set_state(f"Error: {text}  (r to retry)", error=True)
 
     def apply_filter(self, text: str) -> None:
         self.row_list.set_filter(text)
         if self.row_list.rows:
             self.set_state(self.describe_count())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The safety net: a worker of this pane that raised past its guard reaches the one error path."""
+        error = event.worker.error
+        if event.state == WorkerState.ERROR and error is not None:
+            self.post_message(WorkFailed(event.worker.group or self.pane_id, error))
+
+    def on_notice(self, message: Notice) -> None:
+        message.stop()
+        self.app.notify(safe_text(message.text), severity="warning" if message.warning else "information",
+                        markup=False, timeout=8)
+        if message.reload:
+            self.reload()
 
     # ---- actions the registry routes here ------------------------------------------------------
 
@@ -134,5 +173,14 @@ class Pane(Vertical):
         row = self.row_list.selected
         return None if row is None or row.value is None else str(row.value)
 
-    def open_selected(self) -> None:
-        """Enter on a row; panes without a drill-down do nothing."""
+    def details(self) -> tuple[str, list[tuple[str, str]]] | None:
+        """Title and every field of the selected row, for the detail view (`i`)."""
+        row = self.row_list.selected
+        if row is None:
+            return None
+        fields = [(column.title, cell) for column, cell in zip(self.COLUMNS, row.cells, strict=False) if cell]
+        return (row.cells[0] if row.cells else "Row", fields)
+
+    def open_selected(self) -> bool:
+        """Enter on a row; False when the pane has no drill-down (the app then shows the details)."""
+        return False

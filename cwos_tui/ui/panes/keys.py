@@ -16,12 +16,14 @@ from textual.message import Message
 from textual.widgets import Static
 
 from cwos_tui.cloud.models import AccessKeyInfo, KeyStatus, NewAccessKey
-from cwos_tui.ui.messages import WorkFailed
 from cwos_tui.ui.modals.create_key import CreateKeyRequest, CreateKeyScreen
 from cwos_tui.ui.modals.exchange import ExchangeRequest, ExchangeScreen
 from cwos_tui.ui.modals.secret_once import Secret, SecretOnceScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
-from cwos_tui.ui.panes.base import Pane
+from cwos_tui.ui.context import AppContext
+from cwos_tui.ui.handlers import Handler
+from cwos_tui.ui.mutation import mutate
+from cwos_tui.ui.panes.base import Notice, Pane
 from cwos_tui.ui.text import safe_text, short_time
 from cwos_tui.ui.widgets.countdown import CountdownRowList
 from cwos_tui.ui.widgets.row_list import Column, Row
@@ -40,18 +42,14 @@ class KeyIssued(Message):
         self.title = title
 
 
-class KeysChanged(Message):
-    """A suspend/reactivate/revoke went through; say what happened and reload."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-def key_row(key: AccessKeyInfo) -> Row:
+def key_row(key: AccessKeyInfo, principal_label: Callable[[str], str] = str) -> Row:
     expires = "never" if key.expires_at is None else short_time(key.expires_at)
-    return Row((safe_text(key.access_key_id), safe_text(str(key.status)), safe_text(key.principal_name),
+    return Row((safe_text(key.access_key_id), safe_text(str(key.status)), safe_text(principal_label(key.principal_name)),
                 safe_text(key.attributes.get("name", "")), expires, ""), key.access_key_id)
+
+
+def _plural(count: int) -> str:
+    return f"{count} key{'s' * (count != 1)}"
 
 
 class KeysPane(Pane):
@@ -69,15 +67,22 @@ class KeysPane(Pane):
         "name": lambda k: (k.attributes.get("name", ""), k.access_key_id),
     }
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
         self.keys: dict[str, AccessKeyInfo] = {}
         self.sort_by = SORTS[0]
 
-    def compose(self) -> ComposeResult:
-        yield Static("", classes="pane-state", markup=False)
-        yield CountdownRowList(self.COLUMNS, now=lambda: self.app.clock.now(),  # type: ignore[attr-defined]
-                               expiry_of=self._expiry_of, label_of=self._label_of, id=f"list-{self.pane_id}")
+    def make_list(self) -> CountdownRowList:
+        return CountdownRowList(self.COLUMNS, now=self.ctx.clock.now, expiry_of=self._expiry_of,
+                                label_of=self._label_of, id=f"list-{self.pane_id}",
+                                display_filter=self.ctx.display_filter)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "keys.create": self.create, "keys.exchange": self.exchange, "keys.revoke": self.revoke,
+            "keys.revoke_all": self.revoke_all, "keys.suspend": lambda _: self._status_change(False),
+            "keys.reactivate": lambda _: self._status_change(True), "keys.sort": self.sort,
+        }
 
     def _expiry_of(self, value: object) -> datetime | None:
         key = self.keys.get(str(value))
@@ -107,14 +112,15 @@ class KeysPane(Pane):
             if page_number == 0:
                 self.keys = {}
             self.keys.update((k.access_key_id, k) for k in page)
-            self.post_rows(generation, [key_row(k) for k in page], replace=page_number == 0, done=done)
+            rows = [key_row(k, self.ctx.principal_label) for k in page]
+            self.post_rows(generation, rows, replace=page_number == 0, done=done)
             if done:
                 return
             offset += len(page)
 
-    def on_rows_loaded(self, message: object) -> None:
-        if getattr(message, "done", False) and self.sort_by != SORTS[0]:
-            self.call_after_refresh(self._apply_sort)
+    def rows_complete(self) -> None:
+        if self.sort_by != SORTS[0]:
+            self._apply_sort()
 
     def describe_count(self) -> str:
         text = super().describe_count()
@@ -129,12 +135,12 @@ class KeysPane(Pane):
             ordered = sorted(rows.rows, key=lambda r: position.get(r.value, 0))
         else:
             ordered = sorted(rows.rows, key=lambda r: order(self.keys[r.value]) if r.value in self.keys else ())
-        rows.set_rows(ordered)
+        rows.set_rows(ordered, keep_value=True)
         if selected is not None:
             rows.select_value(selected)
         self.set_state(self.describe_count())
 
-    def cmd_keys_sort(self, _: str) -> None:
+    def sort(self, _: str) -> None:
         self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
         self._apply_sort()
         self.app.notify(f"Keys sorted by {self.sort_by}", markup=False)
@@ -156,7 +162,7 @@ class KeysPane(Pane):
     def _own_principal(self) -> str:
         credentials = self.services.storage.credentials
         principal = credentials.principal_name if credentials is not None else ""
-        return principal or str(getattr(self.app, "principal", ""))
+        return principal or self.ctx.identity.principal_name
 
     def keys_of(self, principal: str) -> list[AccessKeyInfo]:
         live = (KeyStatus.ACTIVE, KeyStatus.FULL_SUSPENDED)
@@ -168,63 +174,44 @@ class KeysPane(Pane):
             self.app.notify("Select an access key first.", severity="warning", markup=False)
         return key
 
-    def _work(self, coro: object, group: str) -> None:
-        self.run_worker(coro, group=group, exit_on_error=False)  # type: ignore[arg-type]
-
     # ---- create and exchange -------------------------------------------------------------------
 
-    def cmd_keys_create(self, _: str) -> None:
-        def chosen(request: CreateKeyRequest | None) -> None:
-            if request is not None:
-                self._work(self._create(request), "keys-create")
+    def create(self, _: str) -> None:
+        mutate(self, CreateKeyScreen(self.ctx.identity.principal_name), self._create, "create access key")
 
-        self.app.push_screen(CreateKeyScreen(getattr(self.app, "principal", "")), chosen)
-
-    async def _create(self, request: CreateKeyRequest) -> None:
-        try:
-            key = await self.services.control_plane.create_access_key(
-                request.duration_seconds, request.attributes or None)
-        except Exception as exc:
-            self.post_message(WorkFailed("create access key", exc))
-            return
+    async def _create(self, request: CreateKeyRequest) -> KeyIssued:
+        key = await self.services.control_plane.create_access_key(request.duration_seconds,
+                                                                   request.attributes or None)
         kind = "permanent" if request.duration_seconds == 0 else "temporary"
-        self.post_message(KeyIssued(key, f"New {kind} access key"))
+        return KeyIssued(key, f"New {kind} access key")
 
-    def cmd_keys_exchange(self, _: str) -> None:
-        def chosen(request: ExchangeRequest | None) -> None:
-            if request is not None:
-                self._work(self._exchange(request), "keys-exchange")
+    def exchange(self, _: str) -> None:
+        mutate(self, ExchangeScreen(self.ctx.connection.org_id or ""), self._exchange, "exchange")
 
-        self.app.push_screen(ExchangeScreen(self.services.connection.org_id or ""), chosen)
-
-    async def _exchange(self, request: ExchangeRequest) -> None:
+    async def _exchange(self, request: ExchangeRequest) -> KeyIssued:
         client = self.services.control_plane
-        try:
-            if request.kind == "api-token":
-                key = await client.exchange_api_token()
-            elif request.kind == "oidc":
-                token = await request.token_provider().read()
-                key = await client.exchange_oidc(request.org_id, token, request.duration_seconds)
-            else:
-                key = await client.exchange_saml(request.org_id, request.config_id, request.saml_response,
-                                                 request.duration_seconds)
-        except Exception as exc:
-            self.post_message(WorkFailed(f"{request.kind} exchange", exc))
-            return
-        self.post_message(KeyIssued(key, f"Session key from the {request.kind.upper()} exchange"))
+        if request.kind == "api-token":
+            key = await client.exchange_api_token()
+        elif request.kind == "oidc":
+            token = await request.token_provider().read()
+            key = await client.exchange_oidc(request.org_id, token, request.duration_seconds)
+        else:
+            key = await client.exchange_saml(request.org_id, request.config_id, request.saml_response,
+                                             request.duration_seconds)
+        return KeyIssued(key, f"Session key from the {request.kind.upper()} exchange")
 
     def on_key_issued(self, message: KeyIssued) -> None:
         message.stop()
-        key, connection = message.key, self.services.connection
+        key, connection = message.key, self.ctx.connection
         principal = key.principal_name or ("" if "OIDC" in message.title or "SAML" in message.title
-                                           else str(getattr(self.app, "principal", "")))
+                                           else self.ctx.identity.principal_name)
         secret = Secret(
             title=message.title, access_key_id=key.access_key_id, secret_key=key.secret_key,
             principal_name=principal, expires_at=key.expires_at, s3_endpoint=connection.s3_endpoint,
             zone=connection.zone, addressing_style=connection.addressing_style,
             session_token=key.session_token,
         )
-        self.app.push_screen(SecretOnceScreen(secret, self.app.clock),  # type: ignore[attr-defined]
+        self.app.push_screen(SecretOnceScreen(secret, self.ctx.clock, self.ctx.display_filter),
                              lambda _: self.reload())
 
     # ---- suspend, reactivate, revoke -----------------------------------------------------------
@@ -239,31 +226,17 @@ class KeysPane(Pane):
         warning = ""
         if not active and principal == self._own_principal():
             warning = "These include the keys this dashboard uses for S3: buckets will stop loading."
+        ask = TypeToConfirmScreen(f"{verb} every access key of this principal?",
+                                  f"{principal}  ({_plural(count)})", confirm_label=verb, warning=warning)
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._work(self._set_status(principal, active, count), "keys-status")
-
-        self.app.push_screen(TypeToConfirmScreen(
-            f"{verb} every access key of this principal?", f"{principal}  ({count} key{'s' * (count != 1)})",
-            confirm_label=verb, warning=warning), confirmed)
-
-    def cmd_keys_suspend(self, _: str) -> None:
-        self._status_change(False)
-
-    def cmd_keys_reactivate(self, _: str) -> None:
-        self._status_change(True)
-
-    async def _set_status(self, principal: str, active: bool, count: int) -> None:
-        try:
+        async def work(_: object) -> Notice:
             await self.services.control_plane.set_principal_key_status(principal, active)
-        except Exception as exc:
-            self.post_message(WorkFailed("set key status", exc))
-            return
-        done = "reactivated" if active else "suspended"
-        self.post_message(KeysChanged(f"{count} key{'s' * (count != 1)} of {principal} {done}"))
+            done = "reactivated" if active else "suspended"
+            return Notice(f"{_plural(count)} of {principal} {done}")
 
-    def cmd_keys_revoke(self, _: str) -> None:
+        mutate(self, ask, work, "set key status")
+
+    def revoke(self, _: str) -> None:
         key = self._need_key()
         if key is None:
             return
@@ -271,26 +244,18 @@ class KeysPane(Pane):
         warning = ""
         if key_id == self._own_key_id():
             warning = "This is the key this dashboard uses for S3 right now: buckets will stop loading."
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._work(self._revoke(key_id), "keys-revoke")
-
         name = key.attributes.get("name", "")
         target = f"{key_id}  {key.principal_name}" + (f"  name={name}" if name else "")
-        self.app.push_screen(TypeToConfirmScreen(
-            "Revoke this access key? It stops working at once and cannot be restored.", target,
-            expected=key_id, confirm_label="Revoke", warning=warning), confirmed)
+        ask = TypeToConfirmScreen("Revoke this access key? It stops working at once and cannot be restored.",
+                                  target, expected=key_id, confirm_label="Revoke", warning=warning)
 
-    async def _revoke(self, key_id: str) -> None:
-        try:
+        async def work(_: object) -> Notice:
             await self.services.control_plane.revoke_access_key(key_id)
-        except Exception as exc:
-            self.post_message(WorkFailed("revoke access key", exc))
-            return
-        self.post_message(KeysChanged(f"Revoked {key_id}"))
+            return Notice(f"Revoked {key_id}")
 
-    def cmd_keys_revoke_all(self, _: str) -> None:
+        mutate(self, ask, work, "revoke access key")
+
+    def revoke_all(self, _: str) -> None:
         key = self._need_key()
         if key is None:
             return
@@ -299,24 +264,26 @@ class KeysPane(Pane):
         warning = ""
         if principal == self._own_principal():
             warning = "This principal is the one this dashboard uses for S3: buckets will stop loading."
+        ask = TypeToConfirmScreen(
+            f"Revoke ALL {count} access key{'s' * (count != 1)} of this principal? This cannot be undone.", principal,
+            expected=principal, confirm_label=f"Revoke {count}", warning=warning)
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._work(self._revoke_all(principal, count), "keys-revoke")
-
-        self.app.push_screen(TypeToConfirmScreen(
-            f"Revoke ALL {count} access key{'s' * (count != 1)} of this principal? This cannot be undone.",
-            principal, expected=principal, confirm_label=f"Revoke {count}", warning=warning), confirmed)
-
-    async def _revoke_all(self, principal: str, count: int) -> None:
-        try:
+        async def work(_: object) -> Notice:
             await self.services.control_plane.revoke_principal_keys(principal)
-        except Exception as exc:
-            self.post_message(WorkFailed("revoke principal keys", exc))
-            return
-        self.post_message(KeysChanged(f"Revoked {count} key{'s' * (count != 1)} of {principal}"))
+            return Notice(f"Revoked {_plural(count)} of {principal}")
 
-    def on_keys_changed(self, message: KeysChanged) -> None:
-        message.stop()
-        self.app.notify(safe_text(message.text), markup=False)
-        self.reload()
+        mutate(self, ask, work, "revoke principal keys")
+
+    def details(self) -> tuple[str, list[tuple[str, str]]] | None:
+        key = self.selected_key()
+        if key is None:
+            return None
+        expires = "never" if key.expires_at is None else key.expires_at.isoformat()
+        fields = [("Access key ID", key.access_key_id), ("Status", str(key.status)),
+                  ("Principal", key.principal_name)]
+        alias = self.ctx.principal_label(key.principal_name)
+        if alias != key.principal_name:
+            fields.append(("Principal alias", alias))
+        fields.append(("Expires", expires))
+        fields += [(f"Attribute {name}", value) for name, value in sorted(key.attributes.items())]
+        return (f"Access key {key.access_key_id}", fields)

@@ -8,7 +8,12 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from cwos_tui.cloud.errors import PermissionDenied
-from cwos_tui.ui.panes.base import Pane
+from cwos_tui.ui.context import AppContext
+from cwos_tui.ui.handlers import Handler
+from cwos_tui.ui.messages import LocationShown, OpenLocation, ShowPane
+from cwos_tui.ui.modals.confirm import ConfirmScreen
+from cwos_tui.ui.mutation import mutate
+from cwos_tui.ui.panes.base import Notice, Pane
 from cwos_tui.ui.text import human_size, safe_text, short_time
 from cwos_tui.ui.widgets.row_list import Column, Row
 
@@ -35,10 +40,11 @@ class BucketsPane(Pane):
             rows = [Row((safe_text(b.name), "?", short_time(b.created_at), ""), b.name) for b in buckets]
             self.post_rows(generation, rows, replace=True, done=True, note="from S3 ListBuckets")
 
-    def open_selected(self) -> None:
+    def open_selected(self) -> bool:
         row = self.row_list.selected
         if row is not None:
-            self.app.open_location(str(row.value), "")  # type: ignore[attr-defined]
+            self.post_message(OpenLocation(str(row.value), ""))
+        return True
 
 
 def page_rows(prefix: str, folders: Sequence[str], objects: Sequence[tuple[str, int, object]]) -> list[Row]:
@@ -63,11 +69,12 @@ class ObjectsPane(Pane):
     COLUMNS = (Column("Name", 0), Column("Size", 10, right=True), Column("Modified (UTC)", 16))
     EMPTY = "No objects under this prefix."
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
         self.bucket = ""
         self.prefix = ""
         self._return_to: str | None = None  # the folder to put the cursor on after going up
+        self._fresh = True  # the next first page is a new folder's (cursor to the top), not a reload
 
     def compose_top(self) -> ComposeResult:
         yield Static("", id="breadcrumb", markup=False)
@@ -89,14 +96,16 @@ class ObjectsPane(Pane):
 
     def go(self, bucket: str, prefix: str, return_to: str | None = None) -> None:
         self.bucket, self.prefix, self._return_to = bucket, prefix, return_to
+        self._fresh = True
         self.row_list.set_filter("")
         self._update_breadcrumb()
+        self.post_message(LocationShown(bucket, prefix))
         self.reload()
 
     def reload(self) -> None:
         if not self.bucket:
             self.loaded = True
-            self.row_list.set_rows([])
+            self.row_list.set_rows([], keep_value=False)
             self.set_state("Pick a bucket first.")
             return
         super().reload()
@@ -110,29 +119,57 @@ class ObjectsPane(Pane):
             self.post_rows(generation, rows, replace=first, done=not page.is_truncated)
             first = False
 
-    def initial_cursor(self, rows: Sequence[Row]) -> int:
-        if self._return_to is None:
-            return 0
-        wanted = ("prefix", self._return_to)
-        return next((i for i, row in enumerate(rows) if row.value == wanted), 0)
-
-    def open_selected(self) -> None:
-        row = self.row_list.selected
-        if row is None:
+    def replace_rows(self, rows: Sequence[Row]) -> None:
+        """A new folder starts at its top, or on the folder we came up from; a reload keeps the cursor."""
+        if not self._fresh:
+            super().replace_rows(rows)
             return
-        kind, key = row.value
-        if kind == "prefix":
-            self.go(self.bucket, key)
-        else:
-            self.app.notify(f"s3://{safe_text(self.bucket)}/{safe_text(key)}", title="Object", markup=False)
+        self._fresh = False
+        self.row_list.set_rows(rows, keep_value=False)
+        if self._return_to is not None:
+            self.row_list.select_value(("prefix", self._return_to))
 
-    def go_up(self) -> bool:
-        """Up one folder; False at the bucket root (the app then shows Buckets)."""
+    def handlers(self) -> dict[str, Handler]:
+        return {"objects.up": self.up, "objects.delete": self.delete}
+
+    def open_selected(self) -> bool:
+        row = self.row_list.selected
+        if row is None or row.value[0] != "prefix":
+            return False  # an object: the app shows its details
+        self.go(self.bucket, row.value[1])
+        return True
+
+    def up(self, _: str = "") -> None:
+        """Up one folder; from a bucket's root back to Buckets."""
         if not self.prefix:
-            return False
+            self.post_message(ShowPane("buckets"))
+            return
         parent = self.prefix.rstrip("/").rpartition("/")[0]
         self.go(self.bucket, parent + "/" if parent else "", return_to=self.prefix)
-        return True
+
+    def delete(self, _: str) -> None:
+        key = self.selected_object()
+        if key is None:
+            self.app.notify("Select an object (not a folder) to delete.", severity="warning")
+            return
+        bucket = self.bucket
+
+        async def work(_: object) -> Notice:
+            await self.services.storage.delete_object(bucket, key)
+            return Notice(f"Deleted s3://{bucket}/{key}")
+
+        mutate(self, ConfirmScreen("Delete this object?", f"s3://{bucket}/{key}"), work, "delete object")
+
+    def details(self) -> tuple[str, list[tuple[str, str]]] | None:
+        row = self.row_list.selected
+        if row is None:
+            return None
+        kind, key = row.value
+        url = f"s3://{self.bucket}/{key}"
+        if kind == "prefix":
+            return (f"Folder {key}", [("URL", url), ("Bucket", self.bucket), ("Prefix", key)])
+        return (f"Object {key}", [("URL", url), ("Bucket", self.bucket), ("Key", key), ("Size", row.cells[1]),
+                                   ("Modified (UTC)", row.cells[2])])
 
     def copy_value(self) -> str | None:
         row = self.row_list.selected

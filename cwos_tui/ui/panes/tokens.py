@@ -10,18 +10,20 @@ import asyncio
 from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.widgets import Static
 
 from cwos_tui.cloud.control_plane import ControlPlaneClient
 from cwos_tui.cloud.credentials import ApiToken, mask_secret
 from cwos_tui.cloud.errors import CloudError
-from cwos_tui.config.tokens import CONSOLE_TOKENS_URL, TokenBook, TokenEntry, tokens_file
-from cwos_tui.ui.messages import Reauthenticated, WorkFailed
+from cwos_tui.config.tokens import CONSOLE_TOKENS_URL, TokenBook, TokenEntry
+from cwos_tui.ui.context import AppContext
+from cwos_tui.ui.handlers import Handler
+from cwos_tui.ui.messages import Reauthenticated
+from cwos_tui.ui.mutation import mutate
 from cwos_tui.ui.modals.add_token import AddTokenRequest, AddTokenScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
-from cwos_tui.ui.panes.base import Pane
-from cwos_tui.ui.text import safe_text, short_time
+from cwos_tui.ui.panes.base import Notice, Pane
+from cwos_tui.ui.text import safe_lines, safe_text, short_time
 from cwos_tui.ui.widgets.countdown import CountdownRowList
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
 
@@ -41,19 +43,6 @@ async def capabilities(client: ControlPlaneClient) -> tuple[str, ...]:
     return tuple(action for action, allowed in zip(CAPABILITY_ACTIONS, verdicts, strict=True) if allowed)
 
 
-def default_book() -> TokenBook:
-    from cwos_tui.config.secrets import default_secret_store
-
-    return TokenBook(tokens_file(), default_secret_store())
-
-
-class TokensChanged(Message):
-    def __init__(self, text: str, warning: bool = False) -> None:
-        super().__init__()
-        self.text = text
-        self.warning = warning
-
-
 class TokensPane(Pane):
     """The session's credentials first, then every token in the book."""
 
@@ -62,17 +51,22 @@ class TokensPane(Pane):
                Column("Principal", 0), Column("Expires (UTC)", 16, hide_below=96), Column("Left", 9))
     EMPTY = f"No API token yet: press n to add one (mint it at {CONSOLE_TOKENS_URL})."
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
         self.expiries: dict[str, datetime | None] = {}
         self.entries: dict[str, TokenEntry] = {}
-        self.book: TokenBook | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="pane-state", markup=False)
-        yield CountdownRowList(self.COLUMNS, now=lambda: self.app.clock.now(),  # type: ignore[attr-defined]
-                               expiry_of=lambda v: self.expiries.get(str(v)), id=f"list-{self.pane_id}")
+        yield from super().compose()
         yield Static("", id="token-detail", markup=False)
+
+    def make_list(self) -> CountdownRowList:
+        return CountdownRowList(self.COLUMNS, now=self.ctx.clock.now, expiry_of=lambda v: self.expiries.get(str(v)),
+                                id=f"list-{self.pane_id}", display_filter=self.ctx.display_filter)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {"tokens.add": self.add, "tokens.validate": self.validate, "tokens.use": self.use,
+                "tokens.remove": self.remove}
 
     DEFAULT_CSS = """
     TokensPane #token-detail { height: auto; max-height: 6; padding: 0 1; color: $text-muted;
@@ -85,13 +79,12 @@ class TokensPane(Pane):
     def tick(self) -> list[int]:
         return self.query_one(CountdownRowList).tick() if self.display else []
 
-    def token_book(self) -> TokenBook:
-        if self.book is None:
-            self.book = getattr(self.app, "token_book", None) or default_book()
-        return self.book
+    async def token_book(self) -> TokenBook:
+        """The context's token book (built in a thread the first time: it may probe the keyring)."""
+        return await asyncio.to_thread(self.ctx.token_book)
 
     async def load(self, generation: int) -> None:
-        connection = self.services.connection
+        connection = self.ctx.connection
         rows: list[Row] = []
         expiries: dict[str, datetime | None] = {}
         token = connection.token
@@ -101,7 +94,7 @@ class TokensPane(Pane):
             if token.expires_at is None and token.source in ("profile", "re-auth"):
                 expires = "unknown"  # a stored token whose expiry the Console did not tell us
             rows.append(Row(("token", safe_text(token.label or "API token"), token.masked,
-                             safe_text(who.principal_name), expires, ""), "session"))
+                             safe_text(self.ctx.principal_label(who.principal_name)), expires, ""), "session"))
             expiries["session"] = token.expires_at
         credentials = self.services.storage.credentials
         if credentials is not None:
@@ -109,7 +102,7 @@ class TokensPane(Pane):
                              safe_text(credentials.principal_name or ""), short_time(credentials.expires_at), ""),
                             credentials.access_key_id))
             expiries[credentials.access_key_id] = credentials.expires_at
-        book = self.token_book()
+        book = await self.token_book()
         entries = await asyncio.to_thread(book.entries)
         default = await asyncio.to_thread(lambda: book.default_id)
         for entry in entries:
@@ -122,8 +115,8 @@ class TokensPane(Pane):
         self.entries = {e.id: e for e in entries}
         self.post_rows(generation, rows, replace=True, done=True)
 
-    def on_rows_loaded(self, _: object) -> None:
-        self.call_after_refresh(self.show_detail)
+    def rows_complete(self) -> None:
+        self.show_detail()
 
     def on_row_list_cursor_moved(self, _: RowList.CursorMoved) -> None:
         self.show_detail()
@@ -141,8 +134,7 @@ class TokensPane(Pane):
                           "d removes it.")
             return
         caps = ", ".join(entry.capabilities) if entry.capabilities else "not validated yet (press v)"
-        mask = getattr(self.app, "display_filter", lambda s: s)
-        detail.update(mask(safe_text(f"{entry.label}: principal {entry.principal_name or '?'}, "
+        detail.update(self.ctx.display_filter(safe_lines(f"{entry.label}: principal {entry.principal_name or '?'}, "
                                      f"org {entry.org_id or '?'}\nMay do: {caps}")))
 
     def copy_value(self) -> str | None:
@@ -155,107 +147,86 @@ class TokensPane(Pane):
             self.app.notify("Select a token from the book (kind “book”).", severity="warning", markup=False)
         return entry
 
-    def _work(self, coro: object, group: str) -> None:
-        self.run_worker(coro, group=group, exit_on_error=False)  # type: ignore[arg-type]
-
     # ---- add, validate, use, remove -------------------------------------------------------------
 
-    def cmd_tokens_add(self, _: str) -> None:
-        def chosen(request: AddTokenRequest | None) -> None:
-            if request is not None:
-                self._work(self._add(request), "tokens-add")
+    def add(self, _: str) -> None:
+        mutate(self, AddTokenScreen(self.ctx.clock.now()), self._add, "add token")
 
-        self.app.push_screen(AddTokenScreen(self.app.clock.now()), chosen)  # type: ignore[attr-defined]
+    async def _add(self, request: AddTokenRequest) -> Notice:
+        book = await self.token_book()
+        entry = await asyncio.to_thread(book.add, request.label, request.value, expires_at=request.expires_at,
+                                        masked=mask_secret(request.value))
+        return await self._validate(entry, request.value, added=True)
 
-    async def _add(self, request: AddTokenRequest) -> None:
-        book = self.token_book()
-        try:
-            entry = await asyncio.to_thread(book.add, request.label, request.value, expires_at=request.expires_at,
-                                            masked=mask_secret(request.value))
-        except Exception as exc:
-            self.post_message(WorkFailed("add token", exc))
-            return
-        await self._validate(entry, request.value, added=True)
-
-    def cmd_tokens_validate(self, _: str) -> None:
+    def validate(self, _: str) -> None:
         entry = self._need_entry()
         if entry is not None:
-            self._work(self._validate_stored(entry), "tokens-validate")
+            mutate(self, None, lambda _: self._validate_stored(entry), "validate token")
 
-    async def _validate_stored(self, entry: TokenEntry) -> None:
-        value = await asyncio.to_thread(self.token_book().value, entry.id)
+    async def _validate_stored(self, entry: TokenEntry) -> Notice:
+        book = await self.token_book()
+        value = await asyncio.to_thread(book.value, entry.id)
         if value is None:
-            self.post_message(TokensChanged(f"The value of {entry.label!r} is missing from the secret store.",
-                                            warning=True))
-            return
-        await self._validate(entry, value, added=False)
+            return Notice(f"The value of {entry.label!r} is missing from the secret store.", warning=True)
+        return await self._validate(entry, value, added=False)
 
-    async def _validate(self, entry: TokenEntry, value: str, *, added: bool) -> None:
+    async def _validate(self, entry: TokenEntry, value: str, *, added: bool) -> Notice:
         verb = "added" if added else "validated"
-        client = ControlPlaneClient(self.services.connection.control_plane, value)
+        client = ControlPlaneClient(self.ctx.connection.control_plane, value)
         try:
             who = await client.whoami()
             allowed = await capabilities(client)
         except CloudError as exc:
-            note = f"Token {entry.label!r} {verb}, but it does not work: {exc.message}"
-            self.post_message(TokensChanged(note, warning=True))
-            return
+            return Notice(f"Token {entry.label!r} {verb}, but it does not work: {exc.message}", warning=True)
         finally:
             await client.aclose()
-        await asyncio.to_thread(self.token_book().update, entry.id, principal_name=who.principal_name,
-                                org_id=who.org_uid, capabilities=allowed)
-        self.post_message(TokensChanged(
-            f"Token {entry.label!r} {verb}: {who.principal_name}, org {who.org_uid or '?'}, "
-            f"{len(allowed)} of {len(CAPABILITY_ACTIONS)} actions allowed"))
+        book = await self.token_book()
+        await asyncio.to_thread(book.update, entry.id, principal_name=who.principal_name, org_id=who.org_uid,
+                                capabilities=allowed)
+        return Notice(f"Token {entry.label!r} {verb}: {who.principal_name}, org {who.org_uid or '?'}, "
+                      f"{len(allowed)} of {len(CAPABILITY_ACTIONS)} actions allowed")
 
-    def cmd_tokens_use(self, _: str) -> None:
+    def use(self, _: str) -> None:
         entry = self._need_entry()
         if entry is not None:
-            self._work(self._use(entry), "tokens-use")
+            mutate(self, None, lambda _: self._use(entry), "use token")
 
-    async def _use(self, entry: TokenEntry) -> None:
-        connection = self.services.connection
+    async def _use(self, entry: TokenEntry) -> Reauthenticated:
+        connection = self.ctx.connection
         profile = connection.profile
         secret_name = profile.api_token_name if profile is not None and connection.stored_profile else None
-        book = self.token_book()
-        try:
-            value = await asyncio.to_thread(book.value, entry.id)
-            if value is None:
-                raise ValueError(f"the value of {entry.label!r} is missing from the secret store")
-            await asyncio.to_thread(book.make_default, entry.id, secret_name)
-            await self.services.swap_token(value)
-        except Exception as exc:
-            self.post_message(WorkFailed("use token", exc))
-            return
+        book = await self.token_book()
+        value = await asyncio.to_thread(book.value, entry.id)
+        if value is None:
+            raise ValueError(f"the value of {entry.label!r} is missing from the secret store")
+        await asyncio.to_thread(book.make_default, entry.id, secret_name)
+        await self.services.swap_token(value)
         connection.token = ApiToken(value, label=entry.label, expires_at=entry.expires_at, source="book")
         where = " and saved as the profile's token" if secret_name else ""
-        self.post_message(TokensChanged(f"Now using token {entry.label!r}{where}"))
-        self.post_message(Reauthenticated())
+        return Reauthenticated(f"Now using token {entry.label!r}{where}")
 
-    def cmd_tokens_remove(self, _: str) -> None:
+    def remove(self, _: str) -> None:
         entry = self._need_entry()
         if entry is None:
             return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._work(self._remove(entry), "tokens-remove")
-
-        self.app.push_screen(TypeToConfirmScreen(
+        ask = TypeToConfirmScreen(
             "Remove this token from the token book and the secret store? (It stays valid in CoreWeave; "
-            "revoke it in the Cloud Console.)", f"{entry.label}  {entry.masked}", confirm_label="Remove"),
-            confirmed)
+            "revoke it in the Cloud Console.)", f"{entry.label}  {entry.masked}", confirm_label="Remove")
 
-    async def _remove(self, entry: TokenEntry) -> None:
-        try:
-            await asyncio.to_thread(self.token_book().remove, entry.id)
-        except Exception as exc:
-            self.post_message(WorkFailed("remove token", exc))
-            return
-        self.post_message(TokensChanged(f"Removed token {entry.label!r}"))
+        async def work(_: object) -> Notice:
+            book = await self.token_book()
+            await asyncio.to_thread(book.remove, entry.id)
+            return Notice(f"Removed token {entry.label!r}")
 
-    def on_tokens_changed(self, message: TokensChanged) -> None:
-        message.stop()
-        self.app.notify(safe_text(message.text), severity="warning" if message.warning else "information",
-                        markup=False, timeout=8)
-        self.reload()
+        mutate(self, ask, work, "remove token")
+
+    def details(self) -> tuple[str, list[tuple[str, str]]] | None:
+        entry = self.selected_entry()
+        if entry is None:
+            return super().details()
+        expires = "unknown" if entry.expires_at is None else entry.expires_at.isoformat()
+        return (f"Token {entry.label}", [
+            ("Label", entry.label), ("Token", entry.masked), ("Principal", entry.principal_name or "?"),
+            ("Org", entry.org_id or "?"), ("Expires", expires),
+            ("May do", "\n".join(entry.capabilities) if entry.capabilities else "not validated yet (press v)"),
+        ])

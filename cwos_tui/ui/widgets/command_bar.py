@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from textual.binding import Binding
@@ -31,6 +32,8 @@ class CommandBar(Input):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, compact=True, select_on_focus=False)
         self.mode: Mode = "command"
+        #: (mode, text) -> candidates for Tab; set by the app
+        self.completer: Callable[[str, str], list[str]] = lambda mode, text: []
 
     def open(self, mode: Mode, value: str = "") -> None:
         self.mode = mode

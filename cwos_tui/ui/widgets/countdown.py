@@ -17,6 +17,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from cwos_tui.cloud.expiry import Urgency, countdown, urgency
+from cwos_tui.ui.text import DisplayFilter, no_filter
 from cwos_tui.ui.widgets.row_list import Column, RowList
 
 URGENCY_STYLES: dict[Urgency, str] = {
@@ -38,8 +39,9 @@ class CountdownRowList(RowList):
 
     def __init__(self, columns: Sequence[Column], *, now: Callable[[], datetime],
                  expiry_of: Callable[[object], datetime | None],
-                 label_of: Callable[[object], str | None] | None = None, id: str | None = None) -> None:
-        super().__init__(columns, id=id)
+                 label_of: Callable[[object], str | None] | None = None, id: str | None = None,
+                 display_filter: DisplayFilter = no_filter) -> None:
+        super().__init__(columns, id=id, display_filter=display_filter)
         self.now = now
         self.expiry_of = expiry_of
         #: a fixed text instead of the countdown (e.g. "revoked": time left means nothing then)

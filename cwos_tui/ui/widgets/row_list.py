@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from cwos_tui.ui.text import no_filter
+from cwos_tui.ui.text import DisplayFilter, no_filter
 
 #: Above this many rows the filter runs in a thread worker, after a pause in typing.
 FILTER_IN_THREAD = 20_000
@@ -77,8 +77,10 @@ class RowList(ScrollView, can_focus=True):
             self.visible = visible
             self.upto = upto
 
-    def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
+    def __init__(self, columns: Sequence[Column], *, id: str | None = None,
+                 display_filter: DisplayFilter = no_filter) -> None:
         super().__init__(id=id)
+        self.display_filter = display_filter
         self.columns = list(columns)
         self.rows: list[Row] = []
         self.cursor = 0
@@ -107,7 +109,10 @@ class RowList(ScrollView, can_focus=True):
     def selected(self) -> Row | None:
         return self.row_at(self.cursor)
 
-    def set_rows(self, rows: Sequence[Row], cursor: int = 0) -> None:
+    def set_rows(self, rows: Sequence[Row], cursor: int = 0, *, keep_value: bool = False) -> None:
+        selected = self.selected.value if keep_value and self.selected is not None else None
+        if keep_value:
+            cursor = self.cursor
         self.rows = list(rows)
         self._filter_generation += 1  # a background filter of the old rows is stale now
         if self.filter_text and len(self.rows) > FILTER_IN_THREAD:
@@ -117,9 +122,11 @@ class RowList(ScrollView, can_focus=True):
             self.filter_pending = False
             self._apply_filter()
         self.cursor = max(0, min(cursor, self.count - 1))
-        self.scroll_to(y=0, animate=False)
+        if not keep_value:
+            self.scroll_to(y=0, animate=False)
         self._resize()
-        self._keep_cursor_visible()
+        if selected is None or not self.select_value(selected):
+            self._keep_cursor_visible()
 
     def select_value(self, value: object) -> bool:
         """Put the cursor on the shown row carrying `value` (cursor positions count shown rows only)."""
@@ -251,7 +258,7 @@ class RowList(ScrollView, can_focus=True):
         return [(c.width or rest) if i in shown else 0 for i, c in enumerate(self.columns)]
 
     def _line(self, cells: Sequence[str], width: int, style: Style) -> Strip:
-        mask = getattr(self.app, "display_filter", no_filter)
+        mask = self.display_filter
         parts: list[str] = []
         for column, cell_width, text in zip(self.columns, self._widths(width), cells, strict=False):
             if not cell_width:

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cwos_tui.cloud.clock import Clock
-from cwos_tui.ui.text import safe_text
+from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.widgets.countdown import styled_countdown
 
 
@@ -32,10 +32,12 @@ class StatusLine(Static):
     """
 
     def __init__(
-        self, clock: Clock, profile: str, endpoint: str, *, read_only: bool = False, id: str | None = None
+        self, clock: Clock, profile: str, endpoint: str, *, read_only: bool = False,
+        display_filter: DisplayFilter = no_filter, id: str | None = None,
     ) -> None:
         super().__init__("", id=id, markup=False)
         self.clock = clock
+        self.display_filter = display_filter
         self.profile = profile
         self.endpoint = endpoint
         self.identity = "identity: checking…"
@@ -52,7 +54,7 @@ class StatusLine(Static):
         return min(timed, key=lambda e: e.expires_at or datetime.max) if timed else None
 
     def build(self) -> Text:
-        mask = getattr(self.app, "display_filter", lambda s: s)
+        mask = self.display_filter
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(mask(safe_text(self.profile)), "bold")
         if self.read_only:

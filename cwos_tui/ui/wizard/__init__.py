@@ -17,6 +17,7 @@ from cwos_tui.config.detect import K8S_TOKEN, detect
 from cwos_tui.config.paths import config_file
 from cwos_tui.config.secrets import SecretStore, default_secret_store
 from cwos_tui.config.settings import Settings, load_settings
+from cwos_tui.session import connection_from_profile
 from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.wizard.model import WizardState, state_from_profile
 from cwos_tui.ui.wizard.screen import WizardOutcome, WizardScreen
@@ -65,8 +66,6 @@ def make_state(environ: Mapping[str, str] | None = None, *, home: Path | None = 
 
 def open_in_app(app: CwosApp, profile_name: str | None = None) -> None:
     """Push the wizard over the dashboard; after a save, the dashboard switches to the new profile."""
-    from cwos_tui.ui.launch import connection_from_profile
-
     try:
         store = default_secret_store()
         state = make_state(profile_name=profile_name, store=store)
@@ -78,14 +77,14 @@ def open_in_app(app: CwosApp, profile_name: str | None = None) -> None:
         if outcome is None:
             return
         try:
-            connection = connection_from_profile(outcome.profile, saml_response=outcome.saml_response)
+            connection = connection_from_profile(outcome.profile, store=store, saml_response=outcome.saml_response)
         except cfg.ConfigError as exc:
             app.notify(safe_text(exc.message), title="Saved, but cannot open it", severity="error", markup=False)
             return
         app.notify(f"Saved profile {safe_text(outcome.profile.name)}; switching to it.", markup=False)
         app.use_connection(connection)
 
-    app.push_screen(WizardScreen(state, store, clock=app.clock), done)
+    app.push_screen(WizardScreen(state, store, clock=app.clock, display_filter=app.ctx.display_filter), done)
 
 
 def open_first_run(app: CwosApp, first_run: FirstRun) -> None:
@@ -94,8 +93,6 @@ def open_first_run(app: CwosApp, first_run: FirstRun) -> None:
     Skipping (Esc on the first page) uses the environment profile for this session without saving, or
     leaves with a hint when there is none.
     """
-    from cwos_tui.ui.launch import connection_from_profile
-
     def done(outcome: WizardOutcome | None) -> None:
         try:
             if outcome is not None:
@@ -107,11 +104,12 @@ def open_first_run(app: CwosApp, first_run: FirstRun) -> None:
                     app.exit(return_code=0, message="Setup skipped. Run `cwos-tui setup` (or set COREWEAVE_API_TOKEN) "
                                         "when you are ready.")
                     return
-                connection = connection_from_profile(profile, read_only=first_run.read_only)
+                connection = connection_from_profile(profile, store=first_run.store, read_only=first_run.read_only)
         except cfg.ConfigError as exc:
             app.exit(return_code=2, message=f"cwos-tui: {exc.message}")
             return
         app.use_connection(connection)
 
-    screen = WizardScreen(first_run.state, first_run.store, config_path=first_run.config_path, clock=app.clock)
+    screen = WizardScreen(first_run.state, first_run.store, config_path=first_run.config_path, clock=app.clock,
+                          display_filter=app.ctx.display_filter)
     app.push_screen(screen, done)

@@ -7,6 +7,8 @@ None when the user skips (Esc on the first page).
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +31,7 @@ from cwos_tui.config import profiles as cfg
 from cwos_tui.config.paths import config_file
 from cwos_tui.config.secrets import SecretStore
 from cwos_tui.config.settings import load_settings
-from cwos_tui.ui.text import safe_text
+from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.wizard import model
 from cwos_tui.ui.wizard.model import DETAILS, SAVE, TEST, WizardState
 from cwos_tui.ui.wizard.runner import run_connection_test
@@ -81,8 +83,9 @@ class WizardScreen(ModalScreen[WizardOutcome | None]):
     """
 
     def __init__(self, state: WizardState, store: SecretStore, *, config_path: Path | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, display_filter: DisplayFilter = no_filter) -> None:
         super().__init__()
+        self.display_filter = display_filter
         self.state = state
         self.store = store
         self.config_path = config_path or config_file()
@@ -109,7 +112,7 @@ class WizardScreen(ModalScreen[WizardOutcome | None]):
         await self.show_page()
 
     def _mask(self, text: str) -> str:
-        return str(getattr(self.app, "display_filter", lambda s: s)(safe_text(text)))
+        return self.display_filter(safe_text(text))
 
     def _draw_frame(self) -> None:
         state = self.state
@@ -246,7 +249,7 @@ class WizardScreen(ModalScreen[WizardOutcome | None]):
                 return
         elif page == SAVE:
             self._collect()
-            self.save()
+            await self.save()
             return
         self.state.go(1)
         await self.show_page()
@@ -363,7 +366,7 @@ class WizardScreen(ModalScreen[WizardOutcome | None]):
 
     # ---- saving ------------------------------------------------------------------------------------
 
-    def save(self) -> None:
+    async def save(self) -> None:
         name = self.state.values.get("profile_name", "").strip()
         try:
             profile = model.build_profile(self.state, name)
@@ -373,8 +376,8 @@ class WizardScreen(ModalScreen[WizardOutcome | None]):
         secrets = model.secrets_for(self.state, profile)
         make_active = self.query_one("#make-active", Checkbox).value
         try:
-            path = model.save_profile(profile, secrets, self.store, config_path=self.config_path,
-                                      make_active=make_active)
+            path = await asyncio.to_thread(model.save_profile, profile, secrets, self.store,
+                                           config_path=self.config_path, make_active=make_active)
         except (cfg.ConfigError, OSError, ValueError) as exc:
             self.notify(safe_text(str(exc)), title="Cannot save", severity="error", markup=False, timeout=10)
             return

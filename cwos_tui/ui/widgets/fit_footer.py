@@ -1,0 +1,47 @@
+"""A footer that shows the most useful keys that fit: ordered by the registry's priorities, and
+cut at the terminal's width instead of mid-word (80 columns over SSH)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.cells import cell_len
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from cwos_tui.ui import commands
+
+
+def _priority(binding: Binding) -> int:
+    command = commands.get(binding.id or "")
+    return command.priority if command is not None else 50
+
+
+class FitFooter(Footer):
+    #: bindings left out of the footer although they still work (what changes data, in read-only mode)
+    hide: Callable[[Binding], bool] = staticmethod(lambda binding: False)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        shown: dict[str, tuple[Binding, bool, str]] = {}
+        for _, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in shown and not self.hide(binding):
+                shown[binding.action] = (binding, enabled, tooltip)
+        room = self.size.width or self.app.size.width
+        used = 0
+        for binding, enabled, tooltip in sorted(shown.values(), key=lambda item: _priority(item[0])):
+            key_display = self.app.get_key_display(binding)
+            width = cell_len(key_display) + 1 + cell_len(binding.description) + 1
+            if used + width > room:
+                continue  # a shorter one further down may still fit
+            used += width
+            yield FooterKey(binding.key, key_display, binding.description, binding.action,
+                            disabled=not enabled, tooltip=tooltip or binding.description).data_bind(
+                compact=Footer.compact)
+
+    def on_resize(self, _: events.Resize) -> None:
+        self.call_after_refresh(self.recompose)
