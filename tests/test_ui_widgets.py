@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 
-from cwos_tui.ui.widgets.row_list import Row
-from tests.widget_harness import ListHarness, cursor_line, numbered_rows
+from cwos_tui.cloud.clock import ManualClock
+from cwos_tui.ui.widgets.countdown import CountdownRowList
+from cwos_tui.ui.widgets.row_list import Column, Row
+from tests.widget_harness import ListHarness, TerminalTap, cursor_line, numbered_rows
 
 
 async def test_arrow_and_page_keys_move_the_cursor_and_the_view_follows_in_a_long_list():
@@ -137,3 +140,81 @@ async def test_a_filtered_reload_keeps_the_cursor_on_the_same_item():
         rows.set_rows(list(reversed(numbered_rows(300))), keep_value=True)
         await pilot.pause()
         assert "item-00130" in cursor_line(rows)[1]
+
+
+# ---- countdowns ---------------------------------------------------------------------------------
+
+def countdown_list(clock: ManualClock, expiries: dict[str, datetime | None]) -> CountdownRowList:
+    columns = [Column("Key", 17), Column("Status", 10), Column("Principal"), Column("Left", 9)]
+    return CountdownRowList(columns, now=clock.now, expiry_of=lambda value: expiries.get(str(value)), id="rows")
+
+
+async def test_a_countdown_tick_writes_only_the_changed_countdown_cells():
+    clock = ManualClock(datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC))
+    start = clock.now()
+    expiries: dict[str, datetime | None] = {
+        "AK-SECONDS-1": start + timedelta(seconds=45),       # ticks every second
+        "AK-SECONDS-2": start + timedelta(minutes=9, seconds=5),  # ticks every second
+        "AK-MINUTES": start + timedelta(hours=3, minutes=7, seconds=30),  # changes once a minute
+        "AK-DAYS": start + timedelta(days=12, hours=4, minutes=30),
+        "AK-NEVER": None,
+    }
+    rows = [Row((key, "ACTIVE", f"coreweave/principal-{i}", ""), key) for i, key in enumerate(expiries)]
+    row_list = countdown_list(clock, expiries)
+    app = ListHarness(rows, row_list)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tap = TerminalTap(app)
+        start_x, end_x = row_list.countdown_span()
+        assert (start_x, end_x) == (80 - 9, 80)  # the last column (no scrollbar: the rows fit)
+        assert row_list.render_line(1).text.rstrip().endswith("45s")
+
+        written: list[str] = []
+        for second in range(1, 6):
+            clock.advance(1)
+            changed = row_list.tick()
+            await pilot.pause()
+            assert changed == [1, 2]  # the two countdowns that show seconds
+            writes = tap.take()
+            assert len(writes) == 1
+            cells = TerminalTap.cells(writes[0])
+            assert cells, "the tick wrote nothing"
+            for screen_row, column, text in cells:  # every character written is a countdown cell
+                assert screen_row in (1, 2), cells
+                assert start_x <= column and column + len(text) <= end_x, cells
+            assert any(text.strip() == f"{45 - second}s" for _, _, text in cells), cells
+            written.extend(writes)
+        # what the user sees changed too
+        assert row_list.render_line(1).text.rstrip().endswith("40s")
+        assert row_list.render_line(2).text.rstrip().endswith("9m 00s")
+        per_tick = sum(len(w.encode()) for w in written) / 5
+        # two cells of 9 characters, their colours, two cursor moves: far under a whole line each
+        assert per_tick <= 150, (per_tick, written)
+
+        # nothing changed: nothing is written
+        row_list.tick()
+        await pilot.pause()
+        assert tap.take() == []
+
+
+async def test_a_countdown_that_changes_colour_repaints_its_cell_and_a_scrolled_line_repaints_whole():
+    clock = ManualClock(datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC))
+    expiries: dict[str, datetime | None] = {f"K{i}": clock.now() + timedelta(minutes=i * 7) for i in range(60)}
+    rows = [Row((key, "ACTIVE", "p", ""), key) for key in expiries]
+    row_list = countdown_list(clock, expiries)
+    app = ListHarness(rows, row_list)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tap = TerminalTap(app)
+        start_x, end_x = row_list.countdown_span()
+        clock.advance(60)  # every countdown changes (minutes), K0 expires
+        row_list.tick()
+        await pilot.pause()
+        cells = [c for w in tap.take() for c in TerminalTap.cells(w)]
+        assert cells and all(start_x <= col and col + len(text) <= end_x for _, col, text in cells)
+        assert "expired" in row_list.render_line(1).text
+        # after scrolling, lines show other rows: the scroll repaints them (and the tick leaves them alone)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        tap.take()
+        assert row_list.tick() == []

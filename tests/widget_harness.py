@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from rich.console import RenderableType
+from rich.control import Control
 from rich.style import Style
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
@@ -67,3 +72,42 @@ def cursor_line(rows: RowList) -> tuple[int, str]:
 def body_texts(rows: RowList) -> list[str]:
     return [rows.render_line(y).text.split()[0] if rows.render_line(y).text.strip() else ""
             for y in range(1, rows.size.height)]
+
+
+class TerminalTap:
+    """Records what the app would write to the terminal for each screen update.
+
+    The headless driver discards output, so this wraps `App._display` and renders each compositor
+    update to the escape sequences a real driver writes (plus the final cursor move).
+    """
+
+    CURSOR_MOVE = re.compile(r"\x1b\[(\d+);(\d+)H")
+    STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+    def __init__(self, app: App[object]) -> None:
+        self.app = app
+        self.writes: list[str] = []
+        original = app._display
+
+        def display(screen: Screen[object], renderable: RenderableType | None) -> None:
+            if isinstance(renderable, CompositorUpdate):
+                cursor = Control.move_to(*app.cursor_position).segment.text
+                self.writes.append(renderable.render_segments(app.console) + cursor)
+            original(screen, renderable)
+
+        app._display = display  # type: ignore[method-assign]
+
+    def take(self) -> list[str]:
+        writes, self.writes = self.writes, []
+        return writes
+
+    @classmethod
+    def cells(cls, data: str) -> list[tuple[int, int, str]]:
+        """(row, column, text) of each run of characters written, 0-based, styles removed."""
+        runs: list[tuple[int, int, str]] = []
+        parts = cls.CURSOR_MOVE.split(data)
+        for i in range(1, len(parts) - 2, 3):
+            text = cls.STYLE.sub("", parts[i + 2]).replace("\r", "").replace("\n", "")
+            if text:
+                runs.append((int(parts[i]) - 1, int(parts[i + 1]) - 1, text))
+        return runs
