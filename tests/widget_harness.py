@@ -12,8 +12,9 @@ from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
+from cwos_tui.ui.widgets.command_bar import CommandBar, Completer, Mode
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
 
 #: the registry's list keys (commands.py), bound at the app level the same way
@@ -111,3 +112,49 @@ class TerminalTap:
             if text:
                 runs.append((int(parts[i]) - 1, int(parts[i + 1]) - 1, text))
         return runs
+
+
+class BarHarness(App[None]):
+    """A list, the command bar and a footer, composed the way the dashboard composes them."""
+
+    BINDINGS = [*LIST_KEYS, Binding("colon", "open_bar('command')", "Cmd"),
+                Binding("slash", "open_bar('filter')", "Filter"), Binding("ctrl+q", "quit", "Quit")]
+
+    def __init__(self, rows: Sequence[Row], completer: Completer | None = None) -> None:
+        super().__init__()
+        self.initial_rows = list(rows)
+        self.row_list = RowList([Column("Name"), Column("N", 6, right=True)], id="rows")
+        self.bar = CommandBar(id="command-bar")
+        self.bar.completer = completer
+        self.bar.cursor_blink = False  # a steady cursor: what the screen shows does not depend on timing
+        self.closed: list[tuple[str, str, bool]] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.row_list
+        yield self.bar
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.row_list.set_rows(self.initial_rows)
+        self.row_list.focus()
+
+    def action_open_bar(self, mode: Mode) -> None:
+        self.bar.open(mode, self.row_list.filter_text if mode == "filter" else "")
+
+    def action_list(self, what: str) -> None:
+        ListHarness.action_list(self, what)  # type: ignore[arg-type]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, CommandBar) and event.input.mode == "filter":
+            self.row_list.set_filter(event.value)
+
+    def on_command_bar_closed(self, event: CommandBar.Closed) -> None:
+        self.closed.append((event.mode, event.value, event.submitted))
+        if event.mode == "filter" and not event.submitted:
+            self.row_list.set_filter("")
+        self.row_list.focus()
+
+
+def screen_text(app: App[object]) -> list[str]:
+    """The screen as the user sees it: one string per terminal line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
