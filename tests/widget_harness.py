@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.widgets.command_bar import CommandBar, Completer, Mode
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
 
@@ -158,3 +159,44 @@ class BarHarness(App[None]):
 def screen_text(app: App[object]) -> list[str]:
     """The screen as the user sees it: one string per terminal line."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+class DetailHarness(App[None]):
+    """An app that opens one detail view over a placeholder screen, and records what it copies."""
+
+    def __init__(self, title: str, fields: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.detail_title = title
+        self.fields = list(fields)
+        self.copied: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.push_screen(DetailScreen(self.detail_title, self.fields))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        self.copied.append(text)
+        super().copy_to_clipboard(text)
+
+
+POLICY_JSON = """{
+  "name": "data-readers",
+  "statements": [
+    {"effect": "Allow", "actions": ["s3:GetObject", "s3:ListBucket"],
+     "resources": ["arn:aws:s3:::training-data", "arn:aws:s3:::training-data/*"]}
+  ]
+}"""
+
+LONG_PRINCIPAL = "coreweave/" + "workload-identity-federation-" * 4 + "u7f3a9c2e4b1d0"
+
+SAMPLE_FIELDS = [
+    ("Access key ID", "CWABCDEFGHIJKLMN"),
+    ("Status", "ACTIVE"),
+    ("Principal", LONG_PRINCIPAL),
+    ("Name", "nightly \x1b[31mtraining\x07 job"),
+    ("Expires (UTC)", "2026-03-01 12:00"),
+    ("Policy", POLICY_JSON),
+    ("Note", "line one\nline two\tand a tab"),
+]
