@@ -195,7 +195,7 @@ class CommandBar(Input):
         top = 1 if self.hint else 0
         overlays = {top: self._prompt_strip()}
         if self.hint:
-            overlays[0] = self._hint_strip(self.size.width)
+            overlays[0] = self._hint_strip(self.outer_size.width)
         result = []
         for y, strip in zip(range(crop.y, crop.bottom), strips, strict=False):
             overlay = overlays.get(y)
