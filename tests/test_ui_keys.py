@@ -418,8 +418,8 @@ async def test_revoke_all_keys_of_a_principal_names_the_count(sandbox):
 
 
 async def test_revoking_the_dashboards_own_key_warns_and_a_revoked_key_asks_to_reauthenticate(sandbox):
-    from cwos_tui.ui.app import CwosApp
     from cwos_tui.session import Connection
+    from cwos_tui.ui.app import CwosApp
 
     key = new_key(sandbox, sandbox.token, duration=3600, attributes={"name": "dashboard-own"})
     connection = Connection(profile_name="static", control_plane=sandbox.control_plane, s3_endpoint=sandbox.s3,

@@ -16,12 +16,10 @@ from cwos_tui.cloud.errors import Unavailable
 from cwos_tui.config.profiles import resolve_profile
 from cwos_tui.config.secrets import FileSecretStore
 from cwos_tui.config.settings import load_settings
+from cwos_tui.session import Services, connection_from_profile, pending_connection
 from cwos_tui.ui.app import CwosApp
-from cwos_tui.session import connection_from_profile
-from cwos_tui.ui.modals.reauth import ReauthScreen
-from cwos_tui.session import Services
-from cwos_tui.session import pending_connection
 from cwos_tui.ui.launcher import DEMO_STARTING, DemoStartup
+from cwos_tui.ui.modals.reauth import ReauthScreen
 from cwos_tui.ui.startup import one_line, refresh_notice
 from tests.helpers import grant, make_principal, new_key
 from tests.ui_support import notices, visible_cells, wait_for

@@ -18,8 +18,8 @@ from cwos_tui.cloud.auth_flow import FLOW
 from cwos_tui.config.profiles import resolve_profile
 from cwos_tui.config.secrets import FileSecretStore
 from cwos_tui.config.settings import load_settings
-from cwos_tui.ui.app import CwosApp
 from cwos_tui.session import pending_connection
+from cwos_tui.ui.app import CwosApp
 from cwos_tui.ui.widgets.status_line import StatusLine
 from cwos_tui.ui.wizard import SETUP_WAITING, FirstRun, WizardScreen, make_state
 from tests.helpers import make_principal, new_key

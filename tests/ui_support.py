@@ -10,8 +10,8 @@ from typing import Any
 from textual.css.query import NoMatches
 
 from cwos_tui.cloud.clock import Clock
-from cwos_tui.ui.app import CwosApp
 from cwos_tui.session import connection_from_sandbox
+from cwos_tui.ui.app import CwosApp
 
 
 def make_app(sandbox: Any, *, token: str | None = None, read_only: bool = False, clock: Clock | None = None,

@@ -68,7 +68,8 @@ class AppCommands(_AppBase):
             return lambda _: self.show_pane(pane_id)
 
         return {
-            "app.setup": self.open_setup, "app.help": self.open_help, "app.palette": lambda _: self.action_command_palette(),
+            "app.setup": self.open_setup, "app.help": self.open_help,
+            "app.palette": lambda _: self.action_command_palette(),
             "app.command": lambda _: self.query_one(CommandBar).open("command"), "app.quit": self.quit_asking,
             "pane.tokens": go("tokens"), "pane.keys": go("keys"), "pane.policies": go("policies"),
             "pane.buckets": self.buckets_or_location, "pane.objects": self.objects_or_location,

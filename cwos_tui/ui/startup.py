@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.message import Message
 
 from cwos_tui.cloud.credentials import RefreshEvent
+from cwos_tui.session import Connection, Services
 from cwos_tui.ui.messages import Reauthenticated, WorkFailed
 from cwos_tui.ui.modals.reauth import ReauthAnswer, ReauthScreen
-from cwos_tui.session import Connection, Services
 from cwos_tui.ui.text import safe_text
 
 log = logging.getLogger(__name__)

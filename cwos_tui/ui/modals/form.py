@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from cwos_tui.ui import commands
 from cwos_tui.ui.text import safe_text
 
 ResultT = TypeVar("ResultT")
@@ -15,7 +16,7 @@ RequestT = TypeVar("RequestT")
 
 
 class FormScreen(ModalScreen[ResultT], Generic[ResultT]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = commands.screen_bindings("dialog")
     #: id of the button that submits; every other button cancels
     SUBMIT_ID: ClassVar[str] = "submit"
     #: what cancelling dismisses with

@@ -84,5 +84,5 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(self.body, id="help-body")
 
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -11,15 +11,15 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from cwos_tui.cloud.clock import Clock
 from cwos_tui.config.exports import ExportTarget
+from cwos_tui.ui import commands
 from cwos_tui.ui.modals.export import ExportScreen, env_lines
-from cwos_tui.ui.text import DisplayFilter, safe_lines, no_filter, safe_text, short_time
+from cwos_tui.ui.text import DisplayFilter, no_filter, safe_lines, safe_text, short_time
 from cwos_tui.ui.widgets.countdown import styled_countdown
 
 
@@ -48,7 +48,7 @@ class Secret:
 class SavedCheckScreen(ModalScreen[bool]):
     """"Did you save it?" before the secret disappears for good."""
 
-    BINDINGS = [Binding("escape", "back", "Back", show=True)]
+    BINDINGS = commands.screen_bindings("dialog")
     DEFAULT_CSS = """
     SavedCheckScreen { align: center middle; }
     SavedCheckScreen > Vertical { width: 64; height: auto; border: thick $warning; background: $surface;
@@ -71,12 +71,12 @@ class SavedCheckScreen(ModalScreen[bool]):
         event.stop()
         self.dismiss(event.button.id == "saved-yes")
 
-    def action_back(self) -> None:
+    def action_cancel(self) -> None:
         self.dismiss(False)
 
 
 class SecretOnceScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "close", "Close", show=True)]
+    BINDINGS = commands.screen_bindings("dialog")
     DEFAULT_CSS = """
     SecretOnceScreen { align: center middle; }
     SecretOnceScreen > Vertical { width: 96; max-width: 98%; height: auto; border: thick $success;
@@ -151,7 +151,7 @@ class SecretOnceScreen(ModalScreen[None]):
             fmt = "aws" if button == "so-aws" else "rclone"
             self.app.push_screen(ExportScreen(fmt, s.target(self._default_name())), self._exported)
         elif button == "so-close":
-            self.action_close()
+            self.action_cancel()
 
     def _default_name(self) -> str:
         return "cwos-" + self.secret.access_key_id.lower()
@@ -161,7 +161,8 @@ class SecretOnceScreen(ModalScreen[None]):
             self.exports_done.append(summary)
             self._say(summary)
 
-    def action_close(self) -> None:
+    def action_cancel(self) -> None:
+        """Esc: closing asks "did you save it?" first (the secret cannot be shown again)."""
         def answered(saved: bool | None) -> None:
             if saved:
                 self.dismiss(None)

@@ -11,17 +11,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Static
 
 from cwos_tui.cloud.models import AccessKeyInfo, KeyStatus, NewAccessKey
+from cwos_tui.ui.context import AppContext
+from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.modals.create_key import CreateKeyRequest, CreateKeyScreen
 from cwos_tui.ui.modals.exchange import ExchangeRequest, ExchangeScreen
 from cwos_tui.ui.modals.secret_once import Secret, SecretOnceScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
-from cwos_tui.ui.context import AppContext
-from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.mutation import mutate
 from cwos_tui.ui.panes.base import Notice, Pane
 from cwos_tui.ui.text import safe_text, short_time
@@ -44,8 +42,8 @@ class KeyIssued(Message):
 
 def key_row(key: AccessKeyInfo, principal_label: Callable[[str], str] = str) -> Row:
     expires = "never" if key.expires_at is None else short_time(key.expires_at)
-    return Row((safe_text(key.access_key_id), safe_text(str(key.status)), safe_text(principal_label(key.principal_name)),
-                safe_text(key.attributes.get("name", "")), expires, ""), key.access_key_id)
+    cells = (key.access_key_id, str(key.status), principal_label(key.principal_name), key.attributes.get("name", ""))
+    return Row((*(safe_text(c) for c in cells), expires, ""), key.access_key_id)
 
 
 def _plural(count: int) -> str:

@@ -19,9 +19,9 @@ from cwos_tui.config.tokens import CONSOLE_TOKENS_URL, TokenBook, TokenEntry
 from cwos_tui.ui.context import AppContext
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.messages import Reauthenticated
-from cwos_tui.ui.mutation import mutate
 from cwos_tui.ui.modals.add_token import AddTokenRequest, AddTokenScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
+from cwos_tui.ui.mutation import mutate
 from cwos_tui.ui.panes.base import Notice, Pane
 from cwos_tui.ui.text import safe_lines, safe_text, short_time
 from cwos_tui.ui.widgets.countdown import CountdownRowList

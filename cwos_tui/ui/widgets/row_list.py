@@ -7,7 +7,7 @@ has already gone through `safe_text`; they become segments, never markup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, NamedTuple
@@ -44,10 +44,22 @@ class Row(NamedTuple):
     kind: str = ""  # "folder" rows are drawn in the folder style
 
 
-class RowList(ScrollView, can_focus=True):
-    """Rows with a sticky header line, a cursor and a local filter."""
+class _Anchor(NamedTuple):
+    """Where the cursor was before a reload: the row's identity, its index and its screen line."""
 
-    inherit_bindings = False  # every key comes from the command registry
+    identity: object
+    position: int
+    line: int
+
+
+class RowList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows with a sticky header line, a cursor and a local filter.
+
+    `inherit_bindings=False` (a class keyword: Textual ignores a class attribute of that name) drops
+    ScrollView's own arrow/page/home/end bindings, so those keys reach the command registry's
+    `list.*` commands, which move the cursor; the view follows the cursor. The mouse wheel still
+    scrolls the view.
+    """
     COMPONENT_CLASSES = {"row-list--header", "row-list--cursor", "row-list--folder"}
     DEFAULT_CSS = """
     RowList { height: 1fr; overflow-x: hidden; }
@@ -93,6 +105,8 @@ class RowList(ScrollView, can_focus=True):
         self._filter_generation = 0
         self._pending_needle = ""
         self._debounce: Timer | None = None
+        #: a cursor to put back once a background filter of reloaded rows lands
+        self._restore: tuple[_Anchor, Callable[[Row], Hashable] | None] | None = None
 
     # ---- data ----------------------------------------------------------------------------------
 
@@ -109,24 +123,70 @@ class RowList(ScrollView, can_focus=True):
     def selected(self) -> Row | None:
         return self.row_at(self.cursor)
 
-    def set_rows(self, rows: Sequence[Row], cursor: int = 0, *, keep_value: bool = False) -> None:
-        selected = self.selected.value if keep_value and self.selected is not None else None
-        if keep_value:
-            cursor = self.cursor
+    def set_rows(
+        self,
+        rows: Sequence[Row],
+        cursor: int = 0,
+        *,
+        keep_value: bool = False,
+        key: Callable[[Row], Hashable] | None = None,
+    ) -> None:
+        """Replace every row.
+
+        By default the cursor goes to `cursor` and the view to the top. With `keep_value=True` (or a
+        `key`, which says what makes two rows "the same item"; default: `row.value`) the cursor stays
+        on the same item and on the same screen line, so a reload does not jump; when the item is
+        gone, the cursor keeps its index (clamped).
+        """
+        anchor = self._anchor(key) if keep_value or key is not None else None
         self.rows = list(rows)
         self._filter_generation += 1  # a background filter of the old rows is stale now
+        self._restore = None
         if self.filter_text and len(self.rows) > FILTER_IN_THREAD:
             self._visible = []
+            self._restore = (anchor, key) if anchor is not None else None
             self._start_filter_thread(self.filter_text)
         else:
             self.filter_pending = False
             self._apply_filter()
-        self.cursor = max(0, min(cursor, self.count - 1))
-        if not keep_value:
-            self.scroll_to(y=0, animate=False)
         self._resize()
-        if selected is None or not self.select_value(selected):
-            self._keep_cursor_visible()
+        if anchor is not None:
+            self._restore_anchor(anchor, key)
+            return
+        self.cursor = max(0, min(cursor, self.count - 1))
+        self._scroll_top(0)
+        self._keep_cursor_visible()
+
+    def _identity(self, row: Row, key: Callable[[Row], Hashable] | None) -> object:
+        return row.value if key is None else key(row)
+
+    def _anchor(self, key: Callable[[Row], Hashable] | None) -> _Anchor | None:
+        row = self.selected
+        if row is None:
+            return None
+        return _Anchor(self._identity(row, key), self.cursor, self.cursor - round(self.scroll_y))
+
+    def index_of(self, identity: object, key: Callable[[Row], Hashable] | None = None, near: int = 0) -> int | None:
+        """The shown position of the row whose identity (`row.value`, or `key(row)`) is `identity`."""
+        if identity is None:
+            return None
+        row = self.row_at(near)
+        if row is not None and self._identity(row, key) == identity:
+            return near  # the common case: a reload that did not reorder
+        for index in range(self.count):
+            row = self.row_at(index)
+            if row is not None and self._identity(row, key) == identity:
+                return index
+        return None
+
+    def _restore_anchor(self, anchor: _Anchor, key: Callable[[Row], Hashable] | None) -> None:
+        found = self.index_of(anchor.identity, key, anchor.position)
+        index = max(0, min(anchor.position if found is None else found, self.count - 1))
+        self.cursor = index
+        self._scroll_top(index - max(0, anchor.line))
+        self._keep_cursor_visible()
+        if found is None:
+            self.post_message(self.CursorMoved(self))
 
     def select_value(self, value: object) -> bool:
         """Put the cursor on the shown row carrying `value` (cursor positions count shown rows only)."""
@@ -138,6 +198,7 @@ class RowList(ScrollView, can_focus=True):
         return False
 
     def append_rows(self, rows: Sequence[Row]) -> None:
+        """Add rows at the end (a streamed page): the cursor and the view stay where they are."""
         start = len(self.rows)
         self.rows.extend(rows)
         if self._visible is not None:
@@ -197,13 +258,19 @@ class RowList(ScrollView, can_focus=True):
         self.filter_text = message.needle
         self._visible = visible
         self.filter_pending = False
-        self._show_filtered()
+        restore, self._restore = self._restore, None
+        if restore is not None:
+            self._resize()
+            self._restore_anchor(*restore)
+        else:
+            self._show_filtered()
         self.post_message(self.Filtered(self))
 
     def _show_filtered(self) -> None:
+        self._restore = None
         self.cursor = 0
-        self.scroll_to(y=0, animate=False)
         self._resize()
+        self._scroll_top(0)
 
     def _matches(self, index: int, needle: str) -> bool:
         return any(needle in cell.lower() for cell in self.rows[index].cells)
@@ -218,11 +285,26 @@ class RowList(ScrollView, can_focus=True):
 
     # ---- cursor --------------------------------------------------------------------------------
 
+    @property
+    def body_height(self) -> int:
+        """Rows that fit under the header line."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    @property
+    def top_index(self) -> int:
+        """The shown row on the first body line."""
+        return round(self.scroll_y)
+
     def move_cursor(self, delta: int) -> None:
         self.go_to(self.cursor + delta)
 
     def page(self, direction: int) -> None:
-        self.move_cursor(direction * max(1, self.size.height - 2))
+        """Move the cursor one body height; the view scrolls with it, so the cursor keeps its line."""
+        body = self.body_height
+        line = self.cursor - self.top_index
+        target = max(0, min(self.cursor + direction * body, self.count - 1))
+        self._scroll_top(target - line)
+        self.go_to(target)
 
     def go_to(self, index: int) -> None:
         new = max(0, min(index, self.count - 1))
@@ -232,13 +314,17 @@ class RowList(ScrollView, can_focus=True):
             self.post_message(self.CursorMoved(self))
         self._keep_cursor_visible()
 
+    def _scroll_top(self, top: int) -> None:
+        top = max(0, min(top, self.count - self.body_height))
+        self.scroll_to(y=top, animate=False, immediate=True, force=True)
+
     def _keep_cursor_visible(self) -> None:
-        body = max(1, self.size.height - 1)
-        top = round(self.scroll_y)
+        body = self.body_height
+        top = self.top_index
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
+            self._scroll_top(self.cursor)
         elif self.cursor >= top + body:
-            self.scroll_to(y=self.cursor - body + 1, animate=False)
+            self._scroll_top(self.cursor - body + 1)
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
@@ -246,6 +332,7 @@ class RowList(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._resize()
+        self._keep_cursor_visible()  # e.g. the command line opened below and took a line
 
     # ---- rendering -----------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ None when the user skips (Esc on the first page).
 from __future__ import annotations
 
 import asyncio
-
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -31,6 +29,7 @@ from cwos_tui.config import profiles as cfg
 from cwos_tui.config.paths import config_file
 from cwos_tui.config.secrets import SecretStore
 from cwos_tui.config.settings import load_settings
+from cwos_tui.ui import commands
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.wizard import model
 from cwos_tui.ui.wizard.model import DETAILS, SAVE, TEST, WizardState
@@ -57,11 +56,7 @@ class ConnectionTested(Message):
 
 
 class WizardScreen(ModalScreen[WizardOutcome | None]):
-    BINDINGS = [
-        Binding("escape", "back", "Back / skip"),
-        Binding("ctrl+n", "next", "Next"),
-        Binding("ctrl+r", "retest", "Test again", show=False),
-    ]
+    BINDINGS = commands.screen_bindings("wizard")
     DEFAULT_CSS = """
     WizardScreen { background: $background; }
     WizardScreen #wizard { height: 1fr; padding: 0 1; }
