@@ -14,7 +14,7 @@ from cwos_tui.cloud.clock import ManualClock
 from cwos_tui.cloud.credentials import RefreshEvent
 from cwos_tui.cloud.errors import Unavailable
 from cwos_tui.config.profiles import resolve_profile
-from cwos_tui.config.secrets import FileSecretStore
+from cwos_tui.config.secrets import FileSecretStore, default_secret_store
 from cwos_tui.config.settings import load_settings
 from cwos_tui.session import Services, connection_from_profile, pending_connection
 from cwos_tui.ui.app import CwosApp
@@ -46,7 +46,8 @@ async def test_demo_first_frame_is_up_before_the_sandbox_then_buckets_appear():
         assert not app.connection.pending and app.connection.control_plane.startswith("http://127.0.0.1:")
         await wait_for(pilot, lambda: app.principal, "identity known")
         proc = startup.sandbox.proc
-    assert proc is not None and proc.poll() is not None  # the sandbox is stopped when the app exits
+    assert proc is not None and app.stopped_pid == proc.pid  # asked to stop as the app closed ...
+    assert proc.wait(timeout=30) is not None  # ... and gone soon after, without the app waiting for it
 
 
 async def test_demo_start_failure_is_shown_as_one_line_without_a_traceback():
@@ -85,7 +86,7 @@ def _write_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox, nam
 
 def _app_for_stored_profile(**kwargs) -> CwosApp:
     settings = load_settings()
-    connection = connection_from_profile(resolve_profile(settings, None, {}))
+    connection = connection_from_profile(resolve_profile(settings, None, {}), store=default_secret_store())
     return CwosApp(connection, settings=settings, **kwargs)
 
 

@@ -78,6 +78,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         self.handlers = HandlerTable()
         self.reauth_open = False
         self._crashed = False
+        self.stopped_pid: int | None = None  # the demo sandbox asked to stop on quit
         if settings.theme in self.available_themes:
             self.theme = settings.theme
 
@@ -275,6 +276,8 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
             print(message, file=sys.stderr)
 
     async def on_unmount(self) -> None:
+        if self.startup is not None:  # the demo sandbox stops in the background: the shell returns at once
+            self.stopped_pid = self.startup.stop_in_background()
         await self.services.close()
 
 

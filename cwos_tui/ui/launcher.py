@@ -100,6 +100,8 @@ def run_connection(connection: Connection, settings: Settings, startup: DemoStar
 
     app = CwosApp(connection, settings=settings, startup=startup, first_run=first_run)
     app.run()
+    if app.stopped_pid is not None:
+        print(f"cwos-tui: the demo sandbox (pid {app.stopped_pid}) is stopping in the background.", file=sys.stderr)
     return app.return_code or 0
 
 
@@ -156,10 +158,7 @@ def _run_demo(settings: Settings, read_only: bool) -> int:
     stopped_cleanly = False
     try:
         code = run_connection(pending_connection("demo", startup.reason, read_only=read_only), settings, startup)
-        pid = startup.stop_in_background()
-        stopped_cleanly = True
-        if pid is not None:
-            print(f"cwos-tui: the demo sandbox (pid {pid}) is stopping in the background.", file=sys.stderr)
+        stopped_cleanly = True  # the app asked the sandbox to stop as it closed
         return code
     finally:
         if not stopped_cleanly:

@@ -83,6 +83,8 @@ class PendingStart(Protocol):
 
     def run(self) -> Connection: ...
 
+    def stop_in_background(self) -> int | None: ...
+
 
 def reauth_kind(connection: Connection, error: BaseException | None) -> str:
     """What the re-auth modal asks for: token, static (key pair), saml, or "" (nothing it can fix).

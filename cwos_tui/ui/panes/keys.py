@@ -126,7 +126,6 @@ class KeysPane(Pane):
 
     def _apply_sort(self) -> None:
         rows = self.row_list
-        selected = rows.selected.value if rows.selected else None
         order = self.SORT_KEYS.get(self.sort_by)
         if order is None:
             position = {key_id: index for index, key_id in enumerate(self.keys)}
@@ -134,8 +133,6 @@ class KeysPane(Pane):
         else:
             ordered = sorted(rows.rows, key=lambda r: order(self.keys[r.value]) if r.value in self.keys else ())
         rows.set_rows(ordered, keep_value=True)
-        if selected is not None:
-            rows.select_value(selected)
         self.set_state(self.describe_count())
 
     def sort(self, _: str) -> None:
