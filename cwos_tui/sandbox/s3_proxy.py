@@ -26,10 +26,13 @@ import httpx
 from cwos_tui.sandbox.s3_authority import S3Authority
 from cwos_tui.sandbox.s3_guard import S3Guard
 from cwos_tui.sandbox.s3_wire import (
+    MAX_CONFIG_BODY,
     ClientGone,
     Receive,
     Scope,
     Send,
+    TrackedReceive,
+    body_length,
     bucket_name_problem,
     decode_aws_chunked,
     location_constraint,
@@ -127,12 +130,16 @@ class S3Proxy:
         query = parse_qsl(raw_query, keep_blank_values=True)
         body: bytes | None = None
         if self.guard is not None and method != "OPTIONS":  # CORS preflights carry no credentials
+            tracked = TrackedReceive(receive)
             try:
-                verdict = await self.guard.check(scope, receive, bucket, key, raw_query, query)
+                verdict = await self.guard.check(scope, tracked, bucket, key, raw_query, query)
+                if verdict.response is not None:
+                    status, headers, content = verdict.response
+                    if not tracked.done and not await _drain_small_body(scope, tracked):
+                        headers = [*headers, (b"connection", b"close")]  # unread upload: start afresh
+                    await send_response(send, status, headers, content, head=method == "HEAD")
+                    return
             except ClientGone:
-                return
-            if verdict.response is not None:
-                await send_response(send, *verdict.response, head=method == "HEAD")
                 return
             body = verdict.body
         bucket_level = bool(bucket) and not key and all(k == "x-id" for k, _ in query)
@@ -234,6 +241,17 @@ def make_s3_proxy(upstream_url: str, hooks: S3ProxyHooks, *, domain_names: Seque
                   authority: S3Authority | None = None) -> S3Proxy:
     """The ASGI app for the sandbox's S3 endpoint in front of SeaweedFS at `upstream_url`."""
     return S3Proxy(upstream_url, hooks, domain_names=domain_names, authority=authority)
+
+
+async def _drain_small_body(scope: Scope, receive: Receive) -> bool:
+    """Read and drop a small unread request body so the connection stays usable; False if it is big."""
+    size = body_length(scope["headers"])
+    expects = any(k == b"expect" for k, _ in scope["headers"])
+    if size is None or size > MAX_CONFIG_BODY or expects:
+        return size == 0
+    async for _ in stream_body(receive):
+        pass
+    return True
 
 
 async def _call_hook(hook: Callable[..., Awaitable[None] | None], *args: str) -> None:

@@ -68,6 +68,30 @@ def ok_headers(content_type: str, body: bytes) -> Headers:
             (b"x-amz-request-id", new_request_id().encode())]
 
 
+class TrackedReceive:
+    """`receive` that remembers whether the request body has been read to its end."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.done = False
+
+    async def __call__(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            self.done = True
+        return message
+
+
+def body_length(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
+    """Content-Length, 0 for a request without a body, None when it is chunked (unknown)."""
+    if any(k == b"transfer-encoding" for k, _ in headers):
+        return None
+    for k, v in headers:
+        if k == b"content-length":
+            return int(v) if v.isdigit() else None
+    return 0
+
+
 async def stream_body(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
