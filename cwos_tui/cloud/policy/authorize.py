@@ -97,13 +97,15 @@ class AccessDecision:
 
     @property
     def deciding(self) -> MatchedStatement | None:
-        """The statement that decided (first explicit deny, else first allow), if one did."""
-        pool = self.bucket_statements if self.step in (Step.BUCKET_DENY, Step.BUCKET_ALLOW) else self.org_statements
-        for effect in ("Deny", "Allow"):
-            for stmt in pool:
-                if stmt.effect == effect:
-                    return stmt
-        return None
+        """The statement that decided (first explicit deny, else first allow); None for default and implicit denies."""
+        if self.step in (Step.BUCKET_DENY, Step.BUCKET_ALLOW):
+            pool = self.bucket_statements
+        elif self.step in (Step.ORG_DENY, Step.ORG_ALLOW, Step.NO_BUCKET_POLICY):
+            pool = self.org_statements
+        else:
+            return None
+        wanted = "Deny" if self.step in (Step.BUCKET_DENY, Step.ORG_DENY) else "Allow"
+        return next((stmt for stmt in pool if stmt.effect == wanted), None)
 
     def explain(self) -> str:
         text = _EXPLAIN[self.step]
