@@ -187,6 +187,8 @@ class Sandbox:
             "oidc_issuer": OIDC_ISSUER,
             "saml_config_id": state.saml_config_id,
             "data_plane_pid": self.seaweed.pid if self.seaweed else None,
+            # SeaweedFS itself, behind the S3 front: for overhead benchmarks only (it authorizes nothing)
+            "data_plane_direct": self.seaweed.s3_url if self.seaweed and self.seaweed.pid else "",
             "data_dir": str(self.options.data_dir or self._temp_dir or ""),
         }
 
