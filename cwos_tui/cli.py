@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,13 +112,23 @@ def run_sandbox(args: argparse.Namespace) -> int:
                 await sandbox.stop()
 
     try:
-        asyncio.run(go())
+        _run_fast(go())
     except KeyboardInterrupt:
         pass
     except Exception as exc:  # a clear message, not a traceback
         print(f"cwos-tui sandbox: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _run_fast(main: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run on uvloop where it is installed: the S3 front streams every byte through this loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def run_paths(args: argparse.Namespace) -> int:

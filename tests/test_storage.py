@@ -354,8 +354,12 @@ async def test_second_identity_is_denied_until_granted_and_bucket_policy_denies(
             assert await theirs.get_object_range(bucket, "public/a.txt", 0, 3) == b"open"
             await storage.put_bucket_policy(bucket, {
                 "Version": "2012-10-17",
-                "Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:GetObject"],
-                               "Resource": [f"arn:aws:s3:::{bucket}/private/*"]}],
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"CW": "*"}, "Action": ["s3:*"],
+                     "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                     "Condition": {"StringEquals": {"cw:PrincipalOrgID": sandbox.org_id}}},
+                    {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:GetObject"],
+                     "Resource": [f"arn:aws:s3:::{bucket}/private/*"]}],
             })  # fmt: skip
             with pytest.raises(PermissionDenied):
                 await theirs.get_object_range(bucket, "private/b.txt", 0, 3)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cwos_tui.sandbox import rpc_errors as rpc
-from cwos_tui.sandbox.emulator import UINT32_MAX, WIF_MAX_DURATION, Emulator
+from cwos_tui.sandbox.emulator import UINT32_MAX, WIF_DEFAULT_SECONDS, WIF_MAX_DURATION, Emulator
 from cwos_tui.sandbox.idp import (
     OIDC_AUDIENCE,
     OIDC_ISSUER,
@@ -83,7 +83,9 @@ def build_app(emu: Emulator, info: Callable[[], dict[str, Any]]) -> Starlette:
         actions, resources = body.get("actions"), body.get("resources")
         if not isinstance(actions, list) or not isinstance(resources, list):
             raise rpc.invalid("actions and resources are both required")
-        return {"verdict": emu.can_i(who, [str(a) for a in actions], [str(r) for r in resources])}
+        # The caller's address is aws:SourceIp, as it is for the S3 front on the same host.
+        context = {"aws:sourceip": request.client.host} if request.client else {}
+        return {"verdict": emu.can_i(who, [str(a) for a in actions], [str(r) for r in resources], context)}
 
     async def create_key(request: Request) -> Any:
         who = caller(request)
@@ -206,7 +208,8 @@ def build_app(emu: Emulator, info: Callable[[], dict[str, Any]]) -> Starlette:
         principal = oidc_principal(body.get("oidcToken"))
         require_wif([principal], "cwobject:CreateAccessKeyOIDC", "cwobject:CreateAccessKeyFromOIDC")
         attrs = emu.check_attributes(body.get("attributes"))
-        key = await emu.mint_key(principal, duration, attrs)
+        key = await emu.mint_key(principal, duration, attrs, permanent_allowed=False,
+                                 default_seconds=WIF_DEFAULT_SECONDS)
         return emu.key_wire(key, with_secret=True)
 
     async def container_creds(request: Request) -> Any:
@@ -220,19 +223,19 @@ def build_app(emu: Emulator, info: Callable[[], dict[str, Any]]) -> Starlette:
         body = await body_of(request)
         duration = emu.check_duration(body.get("durationSeconds"), WIF_MAX_DURATION)
         check_org(body.get("orgId"))
-        if not body.get("configId"):
-            raise rpc.invalid("configId is required")
         if not body.get("samlResponse"):
             raise rpc.invalid("samlResponse is required")
+        # configId is optional (reference §1.4.17); without it the org's SAML configuration is used.
+        config_id = str(body.get("configId") or emu.state.saml_config_id)
         try:
-            role = verify_saml_response(emu.state.idp_secret, str(body["configId"]), str(body["samlResponse"]),
-                                        emu.clock.now())
+            role = verify_saml_response(emu.state.idp_secret, config_id, str(body["samlResponse"]), emu.clock.now())
         except IdpError as exc:
             raise rpc.invalid(f"invalid SAML response: {exc}") from exc
         names = [f"saml/{role}", f"role/{role}"]
         require_wif(names, "cwobject:CreateAccessKeySAML")
         attrs = emu.check_attributes(body.get("attributes"))
-        key = await emu.mint_key(names[0], duration, attrs, aliases=names[1:])
+        key = await emu.mint_key(names[0], duration, attrs, aliases=names[1:], permanent_allowed=False,
+                                 default_seconds=WIF_DEFAULT_SECONDS)
         return emu.key_wire(key, with_secret=True)
 
     async def token_exchange(request: Request) -> Any:

@@ -13,9 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cwos_tui.cloud.policy import OrgPolicy, errors_only, evaluate, validate_org_policy
+from cwos_tui.cloud.policy import AccessDecision, OrgPolicy, errors_only, validate_org_policy
 from cwos_tui.sandbox import rpc_errors as rpc
-from cwos_tui.sandbox.identities import seaweed_actions
+from cwos_tui.sandbox.authz import Authorizer
 from cwos_tui.sandbox.state import (
     PERMANENT_EXPIRY,
     ZONES,
@@ -36,6 +36,10 @@ from cwos_tui.sandbox.state import (
 
 WIF_MAX_DURATION = 43200
 API_TOKEN_EXCHANGE_SECONDS = 900
+#: Lifetime of a workload-identity key requested with durationSeconds 0 (chosen: WIF keys are never permanent)
+WIF_DEFAULT_SECONDS = 900
+#: What SeaweedFS lets every active key do: everything. The S3 front decides (see `authz.py`).
+SEAWEED_ACTIONS = ("Admin", "List", "Read", "Tagging", "Write")
 UINT32_MAX = 2**32 - 1
 ATTR_KEY_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 ATTR_VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
@@ -62,6 +66,7 @@ class Emulator:
         self.on_change: Callable[[], Awaitable[None]] | None = None
         self.zones: tuple[str, ...] = ZONES
         self.usage: Callable[[str], Awaitable[tuple[int, int]]] | None = None
+        self.authz = Authorizer(state)
 
     # -- persistence and data-plane sync -----------------------------------------------------------
     async def changed(self) -> None:
@@ -72,19 +77,13 @@ class Emulator:
             await self.on_change()
 
     def policies(self) -> list[OrgPolicy]:
-        return [OrgPolicy.model_validate(p) for p in self.state.policies.values()]
+        return self.authz.org_policies()
 
     def desired_identities(self) -> Identities:
-        """Every usable key, with the S3 actions its principal's org policies grant."""
+        """Every usable key, with full rights on SeaweedFS: the sandbox's S3 front authorizes each request."""
         now = self.clock.now()
-        policies = self.policies()
-        out: Identities = {}
-        for key in self.state.keys.values():
-            if self.state.key_status(key, now) != "ACTIVE":
-                continue
-            actions = seaweed_actions(policies, [key.principal_name, *key.aliases])
-            out[key.access_key_id] = (key.access_key_id, key.secret_key, tuple(actions))
-        return out
+        return {key.access_key_id: (key.access_key_id, key.secret_key, SEAWEED_ACTIONS)
+                for key in self.state.keys.values() if self.state.key_status(key, now) == "ACTIVE"}
 
     # -- authentication and authorization ------------------------------------------------------------
     def authenticate(self, authorization: str | None) -> Caller:
@@ -104,8 +103,13 @@ class Emulator:
             raise rpc.unauthenticated("invalid API access token")
         return Caller(principal, token)
 
-    def allowed(self, names: list[str], action: str, resource: str = "*", *, is_admin: bool = False) -> bool:
-        return evaluate(self.policies(), names, action, resource, is_admin=is_admin).allowed
+    def decide(self, names: list[str], action: str, resource: str = "*", *, is_admin: bool = False,
+               context: dict[str, str] | None = None) -> AccessDecision:
+        return self.authz.decide(names, action, resource, is_admin=is_admin, context=context)
+
+    def allowed(self, names: list[str], action: str, resource: str = "*", *, is_admin: bool = False,
+                context: dict[str, str] | None = None) -> bool:
+        return self.decide(names, action, resource, is_admin=is_admin, context=context).allowed
 
     def require(self, caller: Caller, *actions: str, resource: str = "*") -> None:
         """Pass when any of `actions` is allowed (aliases the documentation disagrees on)."""
@@ -114,12 +118,13 @@ class Emulator:
                 return
         raise rpc.denied(f"permission denied: {caller.principal.principal_name} may not {actions[0]}")
 
-    def can_i(self, caller: Caller, actions: list[str], resources: list[str]) -> bool:
+    def can_i(self, caller: Caller, actions: list[str], resources: list[str],
+              context: dict[str, str] | None = None) -> bool:
+        """All-of: every action on every resource, by the same evaluation the S3 front uses."""
         if not actions or not resources:
             raise rpc.invalid("actions and resources are both required and must not be empty")
-        return all(
-            self.allowed(caller.names, a, r, is_admin=caller.principal.is_admin) for a in actions for r in resources
-        )
+        return all(self.allowed(caller.names, a, r, is_admin=caller.principal.is_admin, context=context)
+                   for a in actions for r in resources)
 
     # -- access keys ----------------------------------------------------------------------------------
     @staticmethod
@@ -155,11 +160,13 @@ class Emulator:
         return value
 
     async def mint_key(self, principal_name: str, duration: int, attributes: dict[str, str],
-                       aliases: list[str] | None = None, permanent_allowed: bool = True) -> AccessKey:
+                       aliases: list[str] | None = None, permanent_allowed: bool = True,
+                       default_seconds: int = API_TOKEN_EXCHANGE_SECONDS) -> AccessKey:
+        """A new ACTIVE key. `duration` 0 is permanent only where `permanent_allowed` (JWT keys)."""
         now = self.clock.now()
         expires = None
         if duration > 0 or not permanent_allowed:
-            expires = iso(now + timedelta(seconds=duration or API_TOKEN_EXCHANGE_SECONDS))
+            expires = iso(now + timedelta(seconds=duration or default_seconds))
         key = AccessKey(new_access_key_id(), new_secret_key(), principal_name, attributes, expires, iso(now) or "",
                         aliases=aliases or [])
         self.state.keys[key.access_key_id] = key
@@ -194,16 +201,14 @@ class Emulator:
     async def set_status(self, principal_name: str, status: str) -> None:
         if not principal_name:
             raise rpc.invalid("principalName is required")
-        if status == "ACCESS_KEY_STATUS_SUSPENDED":
-            if principal_name not in self.state.suspended:
-                self.state.suspended.append(principal_name)
-        elif status == "ACCESS_KEY_STATUS_ACTIVE":
-            if principal_name in self.state.suspended:
-                self.state.suspended.remove(principal_name)
-        else:
+        if status not in ("ACCESS_KEY_STATUS_SUSPENDED", "ACCESS_KEY_STATUS_ACTIVE"):
             raise rpc.invalid(
                 f"status must be ACCESS_KEY_STATUS_ACTIVE or ACCESS_KEY_STATUS_SUSPENDED, got {status!r}"
             )
+        # The status of every key the principal has now (reference §1.4.5); keys minted later start ACTIVE.
+        for key in self.state.keys.values():
+            if key.principal_name == principal_name:
+                key.suspended = status == "ACCESS_KEY_STATUS_SUSPENDED"
         await self.changed()
 
     async def revoke(self, access_key_id: str) -> None:
@@ -227,6 +232,7 @@ class Emulator:
             raise rpc.invalid("invalid policy: " + "; ".join(str(f) for f in errors))
         clean = OrgPolicy.model_validate(policy).to_wire()
         self.state.policies[clean["name"]] = clean
+        self.authz.policies_changed()
         await self.changed()
         return clean
 
@@ -234,6 +240,7 @@ class Emulator:
         if name not in self.state.policies:
             raise rpc.not_found(f"access policy {name!r} not found")
         del self.state.policies[name]
+        self.authz.policies_changed()
         await self.changed()
 
     # -- buckets ---------------------------------------------------------------------------------------
@@ -243,6 +250,8 @@ class Emulator:
 
     def forget_bucket(self, name: str) -> None:
         self.state.buckets.pop(name, None)
+        self.state.bucket_policies.pop(name, None)
+        self.state.inventories.pop(name, None)
 
     async def bucket_wire(self, bucket: Bucket) -> dict[str, Any]:
         size, count = (0, 0)

@@ -1,8 +1,12 @@
-"""The sandbox's S3 endpoint: a streaming pass-through to SeaweedFS that adds CAIOS bucket rules.
+"""The sandbox's S3 endpoint: a streaming front to SeaweedFS that authorizes like CoreWeave.
 
-SeaweedFS checks signatures, so every request goes upstream byte for byte (method, raw path, raw
-query, all headers including Host). Only CreateBucket and DeleteBucket are looked at: CAIOS names
-and zones are enforced here, and the sandbox's control plane learns about the bucket through hooks.
+With an `S3Authority` (as the sandbox runs it) every request is authenticated and judged by the
+shared evaluator first (`s3_guard.py`); SeaweedFS, where every sandbox key has full rights, then
+only stores and serves the bytes. Request and response bodies stream through untouched (method,
+raw path, raw query and all headers, Host included, so SeaweedFS still checks each signature).
+CreateBucket and DeleteBucket are looked at: CAIOS names and zones are enforced here, and the
+sandbox's control plane learns about the bucket through hooks. Without an authority the front only
+adds those bucket rules and leaves authorization to SeaweedFS (the data-plane tests use that).
 
 Serve with uvicorn on 127.0.0.1 and `server_header=False, date_header=False`, so that the client
 sees SeaweedFS's own `Server` and `Date` headers rather than duplicates.
@@ -12,28 +16,36 @@ from __future__ import annotations
 
 import inspect
 import logging
-import re
-import secrets
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
 import httpx
 
+from cwos_tui.sandbox.s3_authority import S3Authority
+from cwos_tui.sandbox.s3_guard import S3Guard
+from cwos_tui.sandbox.s3_wire import (
+    MAX_CONFIG_BODY,
+    ClientGone,
+    Receive,
+    Scope,
+    Send,
+    TrackedReceive,
+    body_length,
+    bucket_name_problem,
+    decode_aws_chunked,
+    location_constraint,
+    read_small_body,
+    s3_error_response,
+    send_response,
+    stream_body,
+)
+
+__all__ = ["S3Proxy", "S3ProxyHooks", "bucket_name_problem", "make_s3_proxy", "s3_error_response"]
+
 log = logging.getLogger(__name__)
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-RESERVED_PREFIXES = ("cw-", "vip-", "log-stitcher-ch-")
-RESERVED_NAMES = frozenset({"int"})
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-_MAX_CONFIG_BODY = 64 * 1024
 # Hop-by-hop headers, and Expect (the proxy answers 100-continue itself). None of them is signed by SigV4 clients.
 _DROP_REQUEST = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"upgrade",
                            b"transfer-encoding", b"expect"})
@@ -57,46 +69,14 @@ class S3ProxyHooks:
     on_bucket_deleted: Callable[[str], Awaitable[None] | None] = _ignore
 
 
-class _ClientGone(Exception):
-    """The client disconnected while its request body was still streaming."""
-
-
-def bucket_name_problem(name: str) -> str | None:
-    """Why `name` is not a valid CAIOS bucket name, or None if it is."""
-    if not 3 <= len(name) <= 63:
-        return "Bucket names must be 3 to 63 characters long."
-    if not _BUCKET_RE.match(name):
-        return ("Bucket names may contain only lowercase letters, digits and hyphens, "
-                "and must start and end with a letter or digit.")
-    if name.startswith("xn--"):
-        return "Bucket names must not start with 'xn--'."
-    if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
-        return f"The bucket name '{name}' is reserved (reserved: 'int' and names starting with " \
-               f"{', '.join(repr(p) for p in RESERVED_PREFIXES)})."
-    return None
-
-
-Headers = list[tuple[bytes, bytes]]
-
-
-def s3_error_response(status: int, code: str, message: str, bucket: str = "") -> tuple[int, Headers, bytes]:
-    """Status, headers and body of an S3 XML error, shaped like the real service's."""
-    request_id = secrets.token_hex(8).upper()
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(code)}</Code>'
-            f"<Message>{escape(message)}</Message><BucketName>{escape(bucket)}</BucketName>"
-            f"<RequestId>{request_id}</RequestId></Error>").encode()
-    headers = [(b"content-type", b"application/xml"), (b"content-length", str(len(body)).encode()),
-               (b"x-amz-request-id", request_id.encode())]
-    return status, headers, body
-
-
 class S3Proxy:
     """Raw ASGI app. One shared httpx client, created on the first request, closed on shutdown."""
 
     def __init__(self, upstream_url: str, hooks: S3ProxyHooks, *, domain_names: Sequence[str] = ("localhost",),
-                 max_connections: int = 256) -> None:
+                 max_connections: int = 256, authority: S3Authority | None = None) -> None:
         self.upstream_url = upstream_url.rstrip("/")
         self.hooks = hooks
+        self.guard = S3Guard(authority) if authority is not None else None
         self.domain_names = tuple(d.lower() for d in domain_names)
         self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=64)
         self._client: httpx.AsyncClient | None = None
@@ -146,14 +126,29 @@ class S3Proxy:
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
         bucket, key = self._bucket_and_key(scope)
-        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        raw_query = scope["query_string"].decode("latin-1")
+        query = parse_qsl(raw_query, keep_blank_values=True)
+        body: bytes | None = None
+        if self.guard is not None and method != "OPTIONS":  # CORS preflights carry no credentials
+            tracked = TrackedReceive(receive)
+            try:
+                verdict = await self.guard.check(scope, tracked, bucket, key, raw_query, query)
+                if verdict.response is not None:
+                    status, headers, content = verdict.response
+                    if not tracked.done and not await _drain_small_body(scope, tracked):
+                        headers = [*headers, (b"connection", b"close")]  # unread upload: start afresh
+                    await send_response(send, status, headers, content, head=method == "HEAD")
+                    return
+            except ClientGone:
+                return
+            body = verdict.body
         bucket_level = bool(bucket) and not key and all(k == "x-id" for k, _ in query)
         if bucket_level and method == "PUT":
             await self._create_bucket(scope, receive, send, bucket)
         elif bucket_level and method == "DELETE":
             await self._forward(scope, receive, send, after=self._deleted_hook(bucket))
         else:
-            await self._forward(scope, receive, send)
+            await self._forward(scope, receive, send, body=body)
 
     async def _create_bucket(self, scope: Scope, receive: Receive, send: Send, bucket: str) -> None:
         problem = bucket_name_problem(bucket)
@@ -162,15 +157,16 @@ class S3Proxy:
                               bucket)
             return
         try:
-            body = await _read_small_body(receive)
-        except _ClientGone:
+            body = await read_small_body(receive)
+        except ClientGone:
             return
         if body is None:
             await self._error(scope, send, 400, "MalformedXML", "CreateBucketConfiguration is too large.", bucket)
             return
         zones = list(self.hooks.zones)
         try:
-            zone = _location_constraint(_decode_aws_chunked(body, scope["headers"]))
+            # Zone names are matched case-insensitively (clients send us-east-04a too) and recorded upper-case.
+            zone = location_constraint(decode_aws_chunked(body, scope["headers"])).upper()
         except (ET.ParseError, ValueError):  # ValueError: a broken aws-chunked frame
             await self._error(scope, send, 400, "MalformedXML",
                               "The XML you provided was not well-formed or did not validate.", bucket)
@@ -204,7 +200,7 @@ class S3Proxy:
         headers = [(k, v) for k, v in scope["headers"] if k not in _DROP_REQUEST]
         has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
         content: bytes | AsyncIterator[bytes] = body if body is not None else (
-            _stream_body(receive) if has_body else b"")
+            stream_body(receive) if has_body else b"")
         target = scope.get("raw_path") or scope["path"].encode()
         if scope["query_string"]:
             target += b"?" + scope["query_string"]
@@ -213,7 +209,7 @@ class S3Proxy:
                                 extensions={"target": target})
         try:
             response = await self._http().send(request, stream=True)
-        except _ClientGone:
+        except ClientGone:
             return
         except httpx.TransportError as exc:
             log.warning("S3 upstream %s unreachable: %s", self.upstream_url, type(exc).__name__)
@@ -238,14 +234,24 @@ class S3Proxy:
             await response.aclose()
 
     async def _error(self, scope: Scope, send: Send, status: int, code: str, message: str, bucket: str) -> None:
-        status, headers, body = s3_error_response(status, code, message, bucket)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send_response(send, *s3_error_response(status, code, message, bucket), head=scope["method"] == "HEAD")
 
 
-def make_s3_proxy(upstream_url: str, hooks: S3ProxyHooks, *, domain_names: Sequence[str] = ("localhost",)) -> S3Proxy:
+def make_s3_proxy(upstream_url: str, hooks: S3ProxyHooks, *, domain_names: Sequence[str] = ("localhost",),
+                  authority: S3Authority | None = None) -> S3Proxy:
     """The ASGI app for the sandbox's S3 endpoint in front of SeaweedFS at `upstream_url`."""
-    return S3Proxy(upstream_url, hooks, domain_names=domain_names)
+    return S3Proxy(upstream_url, hooks, domain_names=domain_names, authority=authority)
+
+
+async def _drain_small_body(scope: Scope, receive: Receive) -> bool:
+    """Read and drop a small unread request body so the connection stays usable; False if it is big."""
+    size = body_length(scope["headers"])
+    expects = any(k == b"expect" for k, _ in scope["headers"])
+    if size is None or size > MAX_CONFIG_BODY or expects:
+        return size == 0
+    async for _ in stream_body(receive):
+        pass
+    return True
 
 
 async def _call_hook(hook: Callable[..., Awaitable[None] | None], *args: str) -> None:
@@ -254,53 +260,3 @@ async def _call_hook(hook: Callable[..., Awaitable[None] | None], *args: str) ->
         await result
 
 
-async def _stream_body(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone
-        if chunk := message.get("body", b""):
-            yield chunk
-        if not message.get("more_body", False):
-            return
-
-
-async def _read_small_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None once it passes `_MAX_CONFIG_BODY` bytes."""
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in _stream_body(receive):
-        size += len(chunk)
-        if size > _MAX_CONFIG_BODY:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def _decode_aws_chunked(body: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes:
-    """The payload of a `STREAMING-...` (aws-chunked) signed body; other bodies as they are."""
-    sha = next((v for k, v in headers if k == b"x-amz-content-sha256"), b"")
-    if not sha.startswith(b"STREAMING-"):
-        return body
-    out, pos = bytearray(), 0
-    while pos < len(body):
-        end = body.find(b"\r\n", pos)
-        if end < 0:
-            break
-        size = int(body[pos:end].split(b";", 1)[0] or b"0", 16)
-        if size == 0:
-            break
-        out += body[end + 2 : end + 2 + size]
-        pos = end + 2 + size + 2
-    return bytes(out)
-
-
-def _location_constraint(body: bytes) -> str:
-    """LocationConstraint from a CreateBucketConfiguration body ("" when absent)."""
-    if not body.strip():
-        return ""
-    root = ET.fromstring(body)
-    for element in root.iter():
-        if element.tag.rsplit("}", 1)[-1] == "LocationConstraint":
-            return (element.text or "").strip()
-    return ""

@@ -67,7 +67,26 @@ async def seed_demo_control_plane(emu: Emulator) -> None:
     await emu.set_status(contractor.principal_name, "ACCESS_KEY_STATUS_SUSPENDED")
     emu.record_bucket(TRAINING, TRAINING_ZONE)
     emu.record_bucket(CHECKPOINTS, CHECKPOINTS_ZONE)
+    emu.state.bucket_policies[TRAINING] = json.dumps(training_bucket_policy(emu.state.org_id), indent=2)
     await emu.changed()
+
+
+def training_bucket_policy(org_id: str) -> dict[str, Any]:
+    """The documented org-wide example, plus a deny: nobody deletes raw data, whatever org policies say.
+
+    Once a bucket has a policy, requests it does not allow are denied (implicit deny), so the
+    org-wide statement keeps the bucket usable for everyone the org policies let in.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "OrgWideAccess", "Effect": "Allow", "Principal": {"CW": "*"}, "Action": ["s3:*"],
+             "Resource": [f"arn:aws:s3:::{TRAINING}", f"arn:aws:s3:::{TRAINING}/*"],
+             "Condition": {"StringEquals": {"cw:PrincipalOrgID": [org_id]}}},
+            {"Sid": "ProtectRawData", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:DeleteObject"],
+             "Resource": [f"arn:aws:s3:::{TRAINING}/raw/*"]},
+        ],
+    }
 
 
 def demo_objects() -> dict[str, list[tuple[str, int]]]:
@@ -108,13 +127,3 @@ def seed_demo_objects(s3: Any) -> None:
         list(pool.map(put, jobs))
     for revision in (2, 3):
         s3.put_object(Bucket=TRAINING, Key="README.md", Body=f"# training-data (revision {revision})\n".encode())
-    s3.put_bucket_policy(Bucket=TRAINING, Policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "ProtectRawData",
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": ["s3:DeleteObject"],
-            "Resource": [f"arn:aws:s3:::{TRAINING}/raw/*"],
-        }],
-    }))

@@ -20,6 +20,7 @@ import uvicorn
 from cwos_tui.sandbox.control_plane import build_app
 from cwos_tui.sandbox.emulator import Emulator
 from cwos_tui.sandbox.idp import OIDC_ISSUER
+from cwos_tui.sandbox.s3_authority import SandboxS3Authority
 from cwos_tui.sandbox.s3_proxy import S3Proxy, S3ProxyHooks, make_s3_proxy
 from cwos_tui.sandbox.seaweed import IdentityChange, SeaweedFS
 from cwos_tui.sandbox.seed import seed_admin, seed_demo_control_plane, seed_demo_objects
@@ -101,7 +102,7 @@ class Sandbox:
         self.s3_url = f"http://127.0.0.1:{s3_sock.getsockname()[1]}"
         hooks = S3ProxyHooks(zones=list(emu.zones), on_bucket_created=self._bucket_created,
                              on_bucket_deleted=self._bucket_deleted)
-        self._proxy = make_s3_proxy(self.seaweed.s3_url, hooks)
+        self._proxy = make_s3_proxy(self.seaweed.s3_url, hooks, authority=SandboxS3Authority(emu))
         await self._serve(self._proxy, s3_sock, quiet_headers=True)
         await self._serve(build_app(emu, self.info), cp_sock)
 
@@ -186,12 +187,14 @@ class Sandbox:
             "oidc_issuer": OIDC_ISSUER,
             "saml_config_id": state.saml_config_id,
             "data_plane_pid": self.seaweed.pid if self.seaweed else None,
+            # SeaweedFS itself, behind the S3 front: for overhead benchmarks only (it authorizes nothing)
+            "data_plane_direct": self.seaweed.s3_url if self.seaweed and self.seaweed.pid else "",
             "data_dir": str(self.options.data_dir or self._temp_dir or ""),
         }
 
     # -- data plane --------------------------------------------------------------------------------------
     async def sync_identities(self) -> None:
-        """Make SeaweedFS's identities match the usable keys and their policy grants."""
+        """Make SeaweedFS's identities match the usable keys (each with full rights: the S3 front decides)."""
         if self.emulator is None or self.seaweed is None:
             return
         async with self._sync_lock:

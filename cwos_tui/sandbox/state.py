@@ -104,6 +104,8 @@ class AccessKey:
     expires_at: str | None = None  # None = permanent
     created_at: str = ""
     revoked: bool = False
+    #: UpdateAccessKeyStatus acts on the keys a principal has now, not on keys minted later
+    suspended: bool = False
     #: extra names the key's principal is known by in org policies (SAML: role/<role>)
     aliases: list[str] = field(default_factory=list)
 
@@ -139,9 +141,13 @@ class State:
     principals: dict[str, Principal] = field(default_factory=dict)
     tokens: dict[str, ApiToken] = field(default_factory=dict)
     keys: dict[str, AccessKey] = field(default_factory=dict)
-    suspended: list[str] = field(default_factory=list)
+    suspended: list[str] = field(default_factory=list)  # read from older state files only
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)
+    #: bucket policies as the JSON text PutBucketPolicy stored (the sandbox judges them, not SeaweedFS)
+    bucket_policies: dict[str, str] = field(default_factory=dict)
+    #: inventory configurations: bucket -> id -> XML document
+    inventories: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def new(cls) -> State:
@@ -163,7 +169,7 @@ class State:
     def key_status(self, key: AccessKey, now: datetime) -> str:
         if key.revoked:
             return "DELETED"
-        if key.principal_name in self.suspended:
+        if key.suspended:
             return "FULL_SUSPENDED"
         expires = parse_iso(key.expires_at)
         if expires is not None and expires <= now:
@@ -181,7 +187,11 @@ class State:
         data["tokens"] = {k: ApiToken(**v) for k, v in data.get("tokens", {}).items()}
         data["keys"] = {k: AccessKey(**v) for k, v in data.get("keys", {}).items()}
         data["buckets"] = {k: Bucket(**v) for k, v in data.get("buckets", {}).items()}
-        return cls(**data)
+        state = cls(**data)
+        for key in state.keys.values():  # older files kept suspension per principal
+            key.suspended = key.suspended or key.principal_name in state.suspended
+        state.suspended = []
+        return state
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

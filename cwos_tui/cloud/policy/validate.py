@@ -96,6 +96,11 @@ def _validate_statement(at: str, stmt: Any, seen_names: set[str]) -> list[Findin
     if not isinstance(stmt, dict):
         return [Finding(at, "statement must be a JSON object")]
     found: list[Finding] = []
+    for key in stmt:
+        if key.lower() in ("condition", "conditions"):
+            # Never dropped silently: the service documents no conditions for org policies (reference §3.1).
+            found.append(Finding(f"{at}.{key}", "org policies have no conditions; put conditions in a bucket "
+                                 "policy (cw:PrincipalOrgID, s3:prefix, aws:SourceIp)"))
     sname = stmt.get("name")
     if not isinstance(sname, str) or not sname:
         found.append(Finding(f"{at}.name", "statement name is required"))
