@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
@@ -72,7 +72,7 @@ async def test_cursor_stays_on_the_same_principal_after_suspend_and_reload(sandb
         index_before = pane.row_list.cursor
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen), "suspend dialog")
-        await pilot.click("#confirm-yes") if app.screen.query("#confirm-yes") else await pilot.press("enter")
+        await pilot.click("#ttc-yes")
         await wait_for(pilot, lambda: pane.complete and pane.keys[key["accessKeyId"]].status == "FULL_SUSPENDED",
                        "suspended and reloaded")
         assert pane.selected_key() is not None and pane.selected_key().access_key_id == key["accessKeyId"]
@@ -133,7 +133,9 @@ async def test_palette_finds_a_command_of_another_pane_and_goes_there(sandbox):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
         await pilot.press(*"sort keys")
-        await wait_for(pilot, lambda: "Sort keys" in "\n".join(screen_lines(app)), "hit shown")
+        hits = app.screen.query_one(CommandList)
+        await wait_for(pilot, lambda: hits.option_count and "Sort keys" in str(hits.get_option_at_index(0).prompt),
+                       "hit shown")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.active_pane == "keys", "switched to Access keys")
         await wait_for(pilot, lambda: any("sorted by" in n for n in notices(app)), "sorted")
