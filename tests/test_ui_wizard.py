@@ -195,7 +195,7 @@ async def test_oidc_leaf_with_token_file(sandbox: Any, tmp_config: SimpleNamespa
     profile = await _storage_leaf(
         sandbox, tmp_config, [("keys", "wif"), ("wif", "oidc")],
         {"org_id": sandbox.org_id, "oidc_token_value": str(token_file),
-         "control_plane_endpoint": sandbox.control_plane}, "workload")
+         "control_plane_endpoint": sandbox.control_plane, "bucket": "training-data"}, "workload")
     assert profile.credential_source.kind == "oidc"
     assert profile.credential_source.token_file == token_file  # type: ignore[union-attr]
     assert secret_values(tmp_config) == {}  # the OIDC token stays where it is; nothing secret is stored

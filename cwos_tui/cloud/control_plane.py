@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from cwos_tui import __version__
@@ -37,6 +36,9 @@ from cwos_tui.cloud.retry import (
     is_retryable_transport_error,
     request_not_sent,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DEFAULT_BASE_URL", "ControlPlaneClient", "error_from_response"]
 
@@ -97,14 +99,26 @@ class ControlPlaneClient:
         if sleep is not None:
             self.retry_policy.sleep = sleep
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            verify=verify,
-            follow_redirects=False,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
-        )
+        self._transport = transport
+        self._verify = verify
+        self._user_agent = user_agent
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made on the first request (httpx is imported then, not at start-up)."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=httpx.Timeout(self._timeout),
+                transport=self._transport,
+                verify=self._verify,
+                follow_redirects=False,
+                headers={"User-Agent": self._user_agent, "Accept": "application/json"},
+            )
+        return self._client
 
     # ---- lifecycle and token ----------------------------------------------------------------
 
@@ -129,7 +143,8 @@ class ControlPlaneClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     # ---- transport core ---------------------------------------------------------------------
 
@@ -150,6 +165,8 @@ class ControlPlaneClient:
         params: Mapping[str, str | int] | None = None,
     ) -> Any:
         """Send one logical call with retries; return the decoded JSON body of the 2xx answer."""
+        import httpx
+
         policy = self.retry_policy
         retry_number = 0
         while True:

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from random import random as _uniform
-
-import httpx
+from typing import TYPE_CHECKING
 
 from cwos_tui.cloud import errors
+
+if TYPE_CHECKING:
+    import httpx  # imported when a request is made: not needed for the first frame
 
 #: HTTP statuses worth retrying: throttled or a gateway/service that is briefly down.
 RETRY_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
@@ -76,6 +78,8 @@ def request_not_sent(exc: BaseException) -> bool:
 
     Only these failures may be retried for calls that are not idempotent, such as minting a key.
     """
+    import httpx
+
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
@@ -87,6 +91,8 @@ def is_retryable_transport_error(exc: BaseException) -> bool:
     """
     if request_not_sent(exc):
         return True
+    import httpx
+
     return isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError)
 
 
@@ -183,6 +189,8 @@ def error_from_response(
 
 
 def error_from_transport(exc: httpx.HTTPError, operation: str, timeout: float) -> errors.CloudError:
+    import httpx
+
     """The `errors.CloudError` for a request that got no HTTP answer (refused, reset, timed out)."""
     if isinstance(exc, httpx.TimeoutException):
         reason = f"timed out after {timeout:g} s ({type(exc).__name__})"

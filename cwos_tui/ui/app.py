@@ -60,6 +60,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         startup: PendingStart | None = None,
         first_run: Any = None,
         token_book: TokenBook | None = None,
+        note: str = "",
     ) -> None:
         super().__init__()
         self.startup = startup  # a pending connection finished after the first paint (demo sandbox)
@@ -79,6 +80,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         self.reauth_open = False
         self._crashed = False
         self.stopped_pid: int | None = None  # the demo sandbox asked to stop on quit
+        self.note = note  # a start-up problem to show (a broken settings file in --demo)
         if settings.theme in self.available_themes:
             self.theme = settings.theme
 
@@ -144,6 +146,8 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         self.set_interval(1.0, self.watch_expiry)  # expiry_watch.py: warn at 10 and 2 minutes
         self.query_one(StatusLine).expiry_source = self.current_expiries
         self.show_pane(self.active_pane)
+        if self.note:
+            self.notify(safe_text(self.note), title="Settings", severity="warning", markup=False, timeout=15)
         if self.first_run is not None:  # the setup wizard decides the connection (wizard/__init__.py)
             from cwos_tui.ui.wizard import open_first_run
 

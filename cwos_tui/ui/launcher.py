@@ -79,12 +79,12 @@ class DemoStartup:
         return self.sandbox.stop_in_background()
 
 
-def _settings() -> Settings:
+def _settings() -> tuple[Settings, str]:
+    """The user's settings, or the defaults and why (a broken file is named with its line)."""
     try:
-        return load_settings()
+        return load_settings(), ""
     except ConfigError as exc:
-        print(f"cwos-tui: {exc}; using default settings", file=sys.stderr)
-        return Settings.from_data({})
+        return Settings.from_data({}), f"{exc}; using default settings"
 
 
 def _start_logging(settings: Settings) -> None:
@@ -95,11 +95,13 @@ def _start_logging(settings: Settings) -> None:
 
 
 def run_connection(connection: Connection, settings: Settings, startup: DemoStartup | None = None,
-                   first_run: Any = None) -> int:
+                   first_run: Any = None, note: str = "") -> int:
     from cwos_tui.ui.app import CwosApp
 
-    app = CwosApp(connection, settings=settings, startup=startup, first_run=first_run)
+    app = CwosApp(connection, settings=settings, startup=startup, first_run=first_run, note=note)
     app.run()
+    if note:  # shown in the dashboard too, but the terminal keeps it
+        print(f"cwos-tui: {note}", file=sys.stderr)
     if app.stopped_pid is not None:
         print(f"cwos-tui: the demo sandbox (pid {app.stopped_pid}) is stopping in the background.", file=sys.stderr)
     return app.return_code or 0
@@ -110,10 +112,13 @@ def run_app(
     environ: Mapping[str, str] | None = None,
 ) -> int:
     """`cwos-tui [--demo] [--profile NAME] [--read-only]`; returns the process exit code."""
-    settings = _settings()
+    settings, problem = _settings()
     _start_logging(settings)
-    if demo:
-        return _run_demo(settings, read_only)
+    if demo:  # the demo needs nothing from the settings file: it says what is wrong and goes on
+        return _run_demo(settings, read_only, problem)
+    if problem:
+        print(f"cwos-tui: {problem.removesuffix('; using default settings')}", file=sys.stderr)
+        return 2
     from cwos_tui.config.secrets import default_secret_store
     from cwos_tui.session import connection_from_profile
     from cwos_tui.ui.wizard import needs_setup
@@ -137,8 +142,11 @@ def run_setup(*, settings: Settings | None = None, profile_name: str | None = No
     from cwos_tui.ui.wizard import SETUP_WAITING, FirstRun, make_state
 
     if settings is None:
-        settings = _settings()
+        settings, problem = _settings()
         _start_logging(settings)
+        if problem:
+            print(f"cwos-tui: {problem.removesuffix('; using default settings')}", file=sys.stderr)
+            return 2
     env = os.environ if environ is None else environ
     try:
         store = default_secret_store(env)
@@ -151,13 +159,14 @@ def run_setup(*, settings: Settings | None = None, profile_name: str | None = No
                           first_run=first_run)
 
 
-def _run_demo(settings: Settings, read_only: bool) -> int:
+def _run_demo(settings: Settings, read_only: bool, note: str = "") -> int:
     """The dashboard appears at once; the sandbox starts in a worker thread after the first paint."""
     startup = DemoStartup(read_only=read_only)
     previous = _stop_on_signals(startup)
     stopped_cleanly = False
     try:
-        code = run_connection(pending_connection("demo", startup.reason, read_only=read_only), settings, startup)
+        code = run_connection(pending_connection("demo", startup.reason, read_only=read_only), settings, startup,
+                              note=note)
         stopped_cleanly = True  # the app asked the sandbox to stop as it closed
         return code
     finally:

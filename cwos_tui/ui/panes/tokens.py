@@ -66,7 +66,7 @@ class TokensPane(Pane):
 
     def handlers(self) -> dict[str, Handler]:
         return {"tokens.add": self.add, "tokens.validate": self.validate, "tokens.use": self.use,
-                "tokens.remove": self.remove}
+                "tokens.remove": self.remove_token}
 
     DEFAULT_CSS = """
     TokensPane #token-detail { height: auto; max-height: 6; padding: 0 1; color: $text-muted;
@@ -205,7 +205,7 @@ class TokensPane(Pane):
         where = " and saved as the profile's token" if secret_name else ""
         return Reauthenticated(f"Now using token {entry.label!r}{where}")
 
-    def remove(self, _: str) -> None:
+    def remove_token(self, _: str) -> None:
         entry = self._need_entry()
         if entry is None:
             return
