@@ -101,8 +101,7 @@ def open_first_run(app: CwosApp, first_run: FirstRun) -> None:
             else:
                 profile = cfg.env_profile(first_run.environ)
                 if profile is None:
-                    app.exit(return_code=0, message="Setup skipped. Run `cwos-tui setup` (or set COREWEAVE_API_TOKEN) "
-                                        "when you are ready.")
+                    app.exit(return_code=0, message="cwos-tui: setup skipped; run `cwos-tui setup` when ready.")
                     return
                 connection = connection_from_profile(profile, store=first_run.store, read_only=first_run.read_only)
         except cfg.ConfigError as exc:
