@@ -122,7 +122,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def run_paths(args: argparse.Namespace) -> int:
-    from cwos_tui.config.paths import describe_paths, format_paths
+    from cwos_tui.config.locations import describe_paths, format_paths
 
     paths = describe_paths()
     print(json.dumps(paths, indent=2) if args.json else format_paths(paths))

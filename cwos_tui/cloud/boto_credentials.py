@@ -10,12 +10,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cwos_tui.cloud.clock import Clock, SystemClock
-
-if TYPE_CHECKING:  # credentials re-exports this module's names, so it is not imported at run time
-    from cwos_tui.cloud.credentials import CredentialSource, S3Credentials
+from cwos_tui.cloud.credential_types import CredentialSource, S3Credentials
 
 
 @dataclass(frozen=True)
