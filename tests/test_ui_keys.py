@@ -22,11 +22,10 @@ from cwos_tui.ui.modals.export import ExportScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.panes.keys import KeysPane
-from tests.helpers import admin_headers, make_principal, new_key, s3_client
+from tests.helpers import admin_headers, make_principal, new_key, s3_client, tool
 from tests.ui_support import make_app, notices, stable_filter, wait_for
 
 SIZE = (120, 34)
-AWS = "/work/venv/bin/aws"
 
 
 def key_info(sandbox, key_id: str) -> AccessKeyInfo | None:
@@ -260,7 +259,7 @@ async def test_export_to_aws_profile_then_real_aws_cli_lists_a_bucket(sandbox, t
     credentials = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     run_env = {**os.environ, **env, "AWS_EC2_METADATA_DISABLED": "true"}
-    result = subprocess.run([AWS, "s3", "ls", "--profile", "pilot-export"], env=run_env, capture_output=True,
+    result = subprocess.run([tool("aws"), "s3", "ls", "--profile", "pilot-export"], env=run_env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "training-data" in result.stdout
