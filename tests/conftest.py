@@ -79,25 +79,41 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     return home
 
 
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[SimpleNamespace]:
-    """The seeded demo sandbox, started through `cwos-tui sandbox --json` like a user would."""
+def _demo_sandbox(with_info: bool) -> Iterator[SimpleNamespace]:
     proc = SandboxProcess("--seed", "demo")
     ready = proc.start()
     try:
-        info = httpx.get(f"{ready['control_plane']}/sandbox/info", timeout=10).json()
+        info = httpx.get(f"{ready['control_plane']}/sandbox/info", timeout=10).json() if with_info else ready
         yield SimpleNamespace(**info, process=proc)
     finally:
         proc.stop()
 
 
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SimpleNamespace]:
+    """The seeded demo sandbox, started through `cwos-tui sandbox --json` like a user would.
+
+    Shared by most tests, which add principals, keys, policies, buckets and objects to it: assert on what
+    your test made, never on totals.
+    """
+    yield from _demo_sandbox(with_info=True)
+
+
 @pytest.fixture(scope="module")
 def private_sandbox() -> Iterator[SimpleNamespace]:
-    """A demo sandbox for one test module, so snapshots never show other tests' keys and principals."""
-    proc = SandboxProcess("--seed", "demo")
-    ready = proc.start()
-    try:
-        yield SimpleNamespace(control_plane=ready["control_plane"], s3=ready["s3"], token=ready["token"],
-                              org_id=ready["org_id"], zone=ready["zone"])
-    finally:
-        proc.stop()
+    """A demo sandbox for the snapshot tests of one module, so pictures never show other tests' changes.
+
+    Tests of that module may mint keys on it (using S3 does), so no picture drawn from it may depend on
+    what the module's other tests change (test_ui_keys uses it for one test only).
+    """
+    yield from _demo_sandbox(with_info=False)
+
+
+@pytest.fixture(scope="session")
+def pristine_sandbox() -> Iterator[SimpleNamespace]:
+    """A demo sandbox exactly as seeded, for pictures of lists that any change would show (keys, policies).
+
+    Tests using it must not change it: no key, policy or principal created, and no S3 use (an app that
+    uses S3 exchanges its token for keys).
+    """
+    yield from _demo_sandbox(with_info=False)

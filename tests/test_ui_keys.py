@@ -505,11 +505,11 @@ async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
         assert app.objects.row_list.count > 0
 
 
-# ---- snapshots (private sandbox, ManualClock, volatile values masked, secrets masked) ------------
+# ---- snapshots (own sandboxes, ManualClock, volatile values masked, secrets masked) --------------
+# The key list comes from the pristine sandbox (no test adds keys there); the secret modal, which creates a key,
+# from this module's private sandbox, which no other test here uses (its row count shows behind the modal).
 
 _SECRET = re.compile(r"\bcwo[A-Za-z0-9]{30,}")
-
-
 
 
 def masked(sandbox):
@@ -518,9 +518,9 @@ def masked(sandbox):
                          extra=[(_SECRET, "cwo" + "*" * 12 + " (masked in snapshots)")])
 
 
-def test_keys_pane_snapshot_with_countdown_column(private_sandbox, snap_compare):
+def test_keys_pane_snapshot_with_countdown_column(pristine_sandbox, snap_compare):
     clock = ManualClock()
-    app = make_app(private_sandbox, clock=clock, display_filter=masked(private_sandbox), initial_pane="keys")
+    app = make_app(pristine_sandbox, clock=clock, display_filter=masked(pristine_sandbox), initial_pane="keys")
 
     async def prepare(pilot) -> None:
         pane = app.query_one(KeysPane)
