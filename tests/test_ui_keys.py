@@ -480,6 +480,8 @@ async def test_an_expiring_api_token_warns_at_10_minutes_and_offers_reauth_at_2(
 
 
 async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
+    from datetime import UTC, datetime
+
     from cwos_tui.cloud.credentials import JwtKeySource
     from cwos_tui.cloud.storage import StorageService
 
@@ -487,21 +489,22 @@ async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         services = app.services
         await services.storage.close()
-        # 20-second keys: the storage service renews them 15 s before expiry (3/4 of the lifetime)
+        # 20-second keys: the storage service renews them 15 s before expiry (3/4 of the lifetime), by its
+        # clock; the clock is moved into that window instead of waiting 5 s for it
+        clock = ManualClock(datetime.now(UTC))
         services.storage = StorageService(
             sandbox.s3, JwtKeySource(services.control_plane, duration_seconds=20), zone=sandbox.zone,
-            addressing_style="path", on_refresh=services._refreshed)
+            addressing_style="path", on_refresh=services._refreshed, clock=clock)
         app.open_location("training-data", "")
         await wait_for(pilot, lambda: app.objects.complete, "objects listed with a 20 s key")
-        first = services.storage.credentials.access_key_id
-        for _ in range(400):  # reload until boto asks for fresh keys (about 5 s in); bounded
-            if any("S3 keys refreshed" in n for n in notices(app)):
-                break
-            app.objects.reload()
-            await wait_for(pilot, lambda: app.objects.complete, "reloaded", timeout=30)
-            await pilot.pause(0.1)
+        first = services.storage.credentials
+        assert not any("S3 keys refreshed" in n for n in notices(app))
+        clock.set(first.expires_at - timedelta(seconds=14))
+        app.objects.reload()  # the next S3 call finds the key inside its refresh window
+        await wait_for(pilot, lambda: any("S3 keys refreshed" in n for n in notices(app)), "refresh notice")
+        await wait_for(pilot, lambda: app.objects.complete, "reloaded with the fresh key")
         assert any("S3 keys refreshed, valid until" in n for n in notices(app)), notices(app)
-        assert services.storage.credentials.access_key_id != first
+        assert services.storage.credentials.access_key_id != first.access_key_id
         assert app.objects.row_list.count > 0
 
 
