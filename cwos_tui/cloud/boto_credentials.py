@@ -106,8 +106,16 @@ async def botocore_credentials(
     return creds
 
 
+#: botocore's loader of service models, shared by every session this process makes (see `boto_session`)
+_shared_loader: list[Any] = []
+
+
 def boto_session(credentials: Any, timestamp_parser: Callable[[Any], Any]) -> Any:
-    """A boto3 Session whose only credential provider is `credentials`, parsing timestamps with our parser."""
+    """A boto3 Session whose only credential provider is `credentials`, parsing timestamps with our parser.
+
+    Sessions share the first one's model loader: it caches the parsed S3 model and endpoint rules, which
+    every new session would otherwise read and parse again (~0.1 s of CPU for each new S3 client).
+    """
     import boto3
     import botocore.session
     from botocore.credentials import CredentialProvider, CredentialResolver
@@ -119,6 +127,10 @@ def boto_session(credentials: Any, timestamp_parser: Callable[[Any], Any]) -> An
             return credentials
 
     core = botocore.session.Session()
+    if _shared_loader:
+        core.register_component("data_loader", _shared_loader[0])
+    else:
+        _shared_loader.append(core.get_component("data_loader"))
     core.register_component("credential_provider", CredentialResolver([_Fixed()]))
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=timestamp_parser)
     return boto3.session.Session(botocore_session=core)
