@@ -2,8 +2,9 @@
 
 How imports are counted (for the circle and layer rules below): every `import` and `from ... import`
 anywhere in a module, at top level *and inside functions or classes*, because an import inside a
-function is a dependency all the same, only hidden. Imports under `if TYPE_CHECKING:` are not counted:
-they never run, and annotations are exactly what such a block is for. An import of `a.b.c` counts as a
+function is a dependency all the same, only hidden. For circles, imports under `if TYPE_CHECKING:` are not
+counted: they never run, and naming a type for an annotation is exactly what such a block is for. For the
+layer rules (no textual below ui, ui reaches sandbox through one module) they are counted. An import of `a.b.c` counts as a
 dependency on `a.b.c` (and on `a.b.c.name` when `name` is a submodule), not on the packages `a` and
 `a.b` around it: a package's `__init__` re-exporting its modules is not a circle.
 
@@ -52,30 +53,34 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _import_nodes(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import statement under `node`, in functions too, skipping `if TYPE_CHECKING:` bodies."""
+def _import_nodes(node: ast.AST, type_checking: bool = False) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement under `node`, in functions too; `if TYPE_CHECKING:` bodies only if asked."""
     for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.If) and _is_type_checking(child.test):
+        if not type_checking and isinstance(child, ast.If) and _is_type_checking(child.test):
             for other in child.orelse:
-                yield from _import_nodes_in(other)
+                yield from _import_nodes_in(other, type_checking)
             continue
-        yield from _import_nodes_in(child)
+        yield from _import_nodes_in(child, type_checking)
 
 
-def _import_nodes_in(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+def _import_nodes_in(node: ast.AST, type_checking: bool) -> Iterator[ast.Import | ast.ImportFrom]:
     if isinstance(node, ast.Import | ast.ImportFrom):
         yield node
-    yield from _import_nodes(node)
+    yield from _import_nodes(node, type_checking)
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Absolute names of what `path` imports (relative imports resolved); `from m import x` gives m and m.x."""
+def imported_modules(path: Path, *, type_checking: bool = False) -> set[str]:
+    """Absolute names of what `path` imports (relative imports resolved); `from m import x` gives m and m.x.
+
+    `type_checking=True` also counts imports under `if TYPE_CHECKING:` (the layer rules do: a layer that
+    must not know textual must not name it in annotations either).
+    """
     tree = ast.parse(path.read_text(), filename=str(path))
     own = module_name(path).split(".")
     if path.name != "__init__.py":
         own = own[:-1]  # the package a relative import starts from
     names: set[str] = set()
-    for node in _import_nodes(tree):
+    for node in _import_nodes(tree, type_checking):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
             continue
@@ -158,6 +163,7 @@ def test_the_checker_counts_function_imports_and_skips_type_checking():
     found = {node.module or "" for node in _import_nodes(source) if isinstance(node, ast.ImportFrom)}
     found |= {alias.name for node in _import_nodes(source) if isinstance(node, ast.Import) for alias in node.names}
     assert found == {"a", "b", "c", "e"}
+    assert "hidden" in {a.name for n in _import_nodes(source, True) if isinstance(n, ast.Import) for a in n.names}
     assert "cwos_tui.config.locations" in imported_modules(PACKAGE / "config" / "__init__.py")
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert import_circles(graph) == [["a", "b", "c"]]
@@ -168,7 +174,7 @@ def test_cloud_config_and_sandbox_never_import_textual_or_ui():
     offenders = []
     for layer in NO_UI_LAYERS:
         for path in (PACKAGE / layer).rglob("*.py"):
-            for name in imported_modules(path):
+            for name in imported_modules(path, type_checking=True):
                 if name.split(".")[0] in ("textual", "rich") or name.startswith("cwos_tui.ui"):
                     offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert offenders == []
@@ -177,7 +183,7 @@ def test_cloud_config_and_sandbox_never_import_textual_or_ui():
 def test_sandbox_shares_only_the_policy_package_with_the_client():
     offenders = []
     for path in (PACKAGE / "sandbox").rglob("*.py"):
-        for name in imported_modules(path):
+        for name in imported_modules(path, type_checking=True):
             if name.startswith("cwos_tui.cloud") and not name.startswith("cwos_tui.cloud.policy"):
                 offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert offenders == []
@@ -204,7 +210,8 @@ def test_ui_reaches_the_sandbox_through_one_launcher_module():
     importers = sorted(
         str(path.relative_to(ROOT))
         for path in (PACKAGE / "ui").rglob("*.py")
-        if any(name == "cwos_tui.sandbox" or name.startswith("cwos_tui.sandbox.") for name in imported_modules(path))
+        if any(name == "cwos_tui.sandbox" or name.startswith("cwos_tui.sandbox.")
+               for name in imported_modules(path, type_checking=True))
     )
     others = [p for p in importers if p != SANDBOX_LAUNCHER]
     assert importers == [SANDBOX_LAUNCHER], (
