@@ -4,9 +4,9 @@ How imports are counted (for the circle and layer rules below): every `import` a
 anywhere in a module, at top level *and inside functions or classes*, because an import inside a
 function is a dependency all the same, only hidden. For circles, imports under `if TYPE_CHECKING:` are not
 counted: they never run, and naming a type for an annotation is exactly what such a block is for. For the
-layer rules (no textual below ui, ui reaches sandbox through one module) they are counted. An import of `a.b.c` counts as a
-dependency on `a.b.c` (and on `a.b.c.name` when `name` is a submodule), not on the packages `a` and
-`a.b` around it: a package's `__init__` re-exporting its modules is not a circle.
+layer rules (no textual below ui, ui reaches sandbox through one module) they are counted. An import of
+`a.b.c` counts as a dependency on `a.b.c` (and on `a.b.c.name` when `name` is a submodule), not on the
+packages `a` and `a.b` around it: a package's `__init__` re-exporting its modules is not a circle.
 
 Some rules are checked per layer (cloud, config, sandbox, ui, the top-level modules), so a failure says
 which layer breaks a rule and lists the offenders one per line.
