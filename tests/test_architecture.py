@@ -148,7 +148,8 @@ def describe_circle(graph: dict[str, set[str]], members: list[str]) -> str:
             if nxt not in paths:
                 paths[nxt] = [*paths[node], nxt]
                 queue.append(nxt)
-    return f"{' -> '.join(loop)}   ({len(members)} modules in this circle: {', '.join(members)})"
+    edges = "; ".join(f"{m} imports {', '.join(sorted(graph[m] & inside))}" for m in members)
+    return f"{' -> '.join(loop)}\n    {len(members)} modules in this circle: {', '.join(members)}\n    {edges}"
 
 
 # ---- the rules -----------------------------------------------------------------------------------
