@@ -132,7 +132,7 @@ def _run_fast(main: Coroutine[Any, Any, None]) -> None:
 
 
 def run_paths(args: argparse.Namespace) -> int:
-    from cwos_tui.config.paths import describe_paths, format_paths
+    from cwos_tui.config.locations import describe_paths, format_paths
 
     paths = describe_paths()
     print(json.dumps(paths, indent=2) if args.json else format_paths(paths))

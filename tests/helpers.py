@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pytest
+
+
+def tool(name: str) -> str:
+    """A command-line tool from this interpreter's bin directory (the test extras install there), else PATH."""
+    local = Path(sys.executable).parent / name
+    found = str(local) if local.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed; the test extra installs it")
+    return found
 
 
 def admin_headers(sandbox: Any) -> dict[str, str]:

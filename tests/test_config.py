@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from cwos_tui.config.paths import config_file, describe_paths, format_paths, secrets_file
+from cwos_tui.config.locations import describe_paths, format_paths
+from cwos_tui.config.paths import config_file, secrets_file
 from cwos_tui.config.profiles import (
     ConfigError,
     OidcSource,

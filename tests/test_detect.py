@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cwos_tui.cloud.auth_flow import next_question
 from cwos_tui.config.detect import detect
 
-NO_K8S = Path("/nonexistent/token")
-
 
 def test_nothing_found_in_an_empty_environment(tmp_path):
-    result = detect({"HOME": str(tmp_path)}, k8s_token=NO_K8S)
+    result = detect({"HOME": str(tmp_path)}, k8s_token=tmp_path / "no-k8s-token")
     assert result.findings == [] and next_question(result.answers).key == "goal"
 
 
 def test_api_token_is_named_but_does_not_decide_the_goal(tmp_path):
-    result = detect({"HOME": str(tmp_path), "COREWEAVE_API_TOKEN": "CW-SECRET-abc"}, k8s_token=NO_K8S)
+    result = detect({"HOME": str(tmp_path), "COREWEAVE_API_TOKEN": "CW-SECRET-abc"},
+                    k8s_token=tmp_path / "no-k8s-token")
     assert [f.message for f in result.findings] == ["Found an API token in COREWEAVE_API_TOKEN"]
     assert result.values["api_token"] == "CW-SECRET-abc"
     assert all("CW-SECRET-abc" not in f.message and "CW-SECRET-abc" not in repr(f) for f in result.findings)
@@ -27,7 +24,7 @@ def test_token_exchange_container_uri_answers_up_to_the_endpoint(tmp_path):
     env = {"HOME": str(tmp_path),
            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "https://api.coreweave.com/v1/cwobject/temporary-credentials/api-token",
            "AWS_ENDPOINT_URL": "https://cwobject.com", "AWS_REGION": "US-EAST-04A"}
-    result = detect(env, k8s_token=NO_K8S)
+    result = detect(env, k8s_token=tmp_path / "no-k8s-token")
     assert result.answers == {"goal": "storage", "keys": "static", "static": "token-exchange",
                               "endpoint": "cwobject"}
     assert next_question(result.answers) is None
@@ -50,7 +47,7 @@ def test_aws_profile_pointing_at_cwobject_is_found(tmp_path):
     aws.mkdir()
     (aws / "config").write_text("[default]\nregion = us-east-1\n\n[profile cw]\nregion = US-EAST-04A\n"
                                 "endpoint_url = https://cwobject.com\n")
-    result = detect({"HOME": str(tmp_path)}, k8s_token=NO_K8S)
+    result = detect({"HOME": str(tmp_path)}, k8s_token=tmp_path / "no-k8s-token")
     assert [f.message for f in result.findings] == ["Found AWS profile 'cw' using https://cwobject.com"]
     assert result.values == {"s3_endpoint": "https://cwobject.com", "aws_profile": "cw", "zone": "US-EAST-04A"}
 
@@ -58,6 +55,6 @@ def test_aws_profile_pointing_at_cwobject_is_found(tmp_path):
 def test_key_pair_in_environment_selects_existing_key(tmp_path):
     env = {"HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": "CWABC", "AWS_SECRET_ACCESS_KEY": "cwo-secret",
            "AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}
-    result = detect(env, k8s_token=NO_K8S)
+    result = detect(env, k8s_token=tmp_path / "no-k8s-token")
     assert result.answers["static"] == "existing-key" and result.answers["endpoint"] == "custom"
     assert all("cwo-secret" not in f.message for f in result.findings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -13,15 +12,7 @@ from pathlib import Path
 import pytest
 
 from cwos_tui.config import exports
-
-BIN = Path(sys.executable).parent
-
-
-def tool(name: str) -> str:
-    path = BIN / name if (BIN / name).exists() else shutil.which(name)
-    if not path:
-        pytest.fail(f"{name} is not installed; the test extra installs it")
-    return str(path)
+from tests.helpers import tool
 
 
 @pytest.fixture

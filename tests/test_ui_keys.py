@@ -22,11 +22,10 @@ from cwos_tui.ui.modals.export import ExportScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.panes.keys import KeysPane
-from tests.helpers import admin_headers, make_principal, new_key, s3_client
+from tests.helpers import admin_headers, make_principal, new_key, s3_client, tool
 from tests.ui_support import make_app, notices, stable_filter, wait_for
 
 SIZE = (120, 34)
-AWS = "/work/venv/bin/aws"
 
 
 def key_info(sandbox, key_id: str) -> AccessKeyInfo | None:
@@ -260,7 +259,7 @@ async def test_export_to_aws_profile_then_real_aws_cli_lists_a_bucket(sandbox, t
     credentials = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     run_env = {**os.environ, **env, "AWS_EC2_METADATA_DISABLED": "true"}
-    result = subprocess.run([AWS, "s3", "ls", "--profile", "pilot-export"], env=run_env, capture_output=True,
+    result = subprocess.run([tool("aws"), "s3", "ls", "--profile", "pilot-export"], env=run_env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "training-data" in result.stdout
@@ -481,6 +480,8 @@ async def test_an_expiring_api_token_warns_at_10_minutes_and_offers_reauth_at_2(
 
 
 async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
+    from datetime import UTC, datetime
+
     from cwos_tui.cloud.credentials import JwtKeySource
     from cwos_tui.cloud.storage import StorageService
 
@@ -488,29 +489,30 @@ async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         services = app.services
         await services.storage.close()
-        # 20-second keys: the storage service renews them 15 s before expiry (3/4 of the lifetime)
+        # 20-second keys: the storage service renews them 15 s before expiry (3/4 of the lifetime), by its
+        # clock; the clock is moved into that window instead of waiting 5 s for it
+        clock = ManualClock(datetime.now(UTC))
         services.storage = StorageService(
             sandbox.s3, JwtKeySource(services.control_plane, duration_seconds=20), zone=sandbox.zone,
-            addressing_style="path", on_refresh=services._refreshed)
+            addressing_style="path", on_refresh=services._refreshed, clock=clock)
         app.open_location("training-data", "")
         await wait_for(pilot, lambda: app.objects.complete, "objects listed with a 20 s key")
-        first = services.storage.credentials.access_key_id
-        for _ in range(400):  # reload until boto asks for fresh keys (about 5 s in); bounded
-            if any("S3 keys refreshed" in n for n in notices(app)):
-                break
-            app.objects.reload()
-            await wait_for(pilot, lambda: app.objects.complete, "reloaded", timeout=30)
-            await pilot.pause(0.1)
+        first = services.storage.credentials
+        assert not any("S3 keys refreshed" in n for n in notices(app))
+        clock.set(first.expires_at - timedelta(seconds=14))
+        app.objects.reload()  # the next S3 call finds the key inside its refresh window
+        await wait_for(pilot, lambda: any("S3 keys refreshed" in n for n in notices(app)), "refresh notice")
+        await wait_for(pilot, lambda: app.objects.complete, "reloaded with the fresh key")
         assert any("S3 keys refreshed, valid until" in n for n in notices(app)), notices(app)
-        assert services.storage.credentials.access_key_id != first
+        assert services.storage.credentials.access_key_id != first.access_key_id
         assert app.objects.row_list.count > 0
 
 
-# ---- snapshots (private sandbox, ManualClock, volatile values masked, secrets masked) ------------
+# ---- snapshots (own sandboxes, ManualClock, volatile values masked, secrets masked) --------------
+# The key list comes from the pristine sandbox (no test adds keys there); the secret modal, which creates a key,
+# from this module's private sandbox, which no other test here uses (its row count shows behind the modal).
 
 _SECRET = re.compile(r"\bcwo[A-Za-z0-9]{30,}")
-
-
 
 
 def masked(sandbox):
@@ -519,9 +521,9 @@ def masked(sandbox):
                          extra=[(_SECRET, "cwo" + "*" * 12 + " (masked in snapshots)")])
 
 
-def test_keys_pane_snapshot_with_countdown_column(private_sandbox, snap_compare):
+def test_keys_pane_snapshot_with_countdown_column(pristine_sandbox, snap_compare):
     clock = ManualClock()
-    app = make_app(private_sandbox, clock=clock, display_filter=masked(private_sandbox), initial_pane="keys")
+    app = make_app(pristine_sandbox, clock=clock, display_filter=masked(pristine_sandbox), initial_pane="keys")
 
     async def prepare(pilot) -> None:
         pane = app.query_one(KeysPane)

@@ -9,7 +9,7 @@ from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.help import HelpScreen, help_plain
 from cwos_tui.ui.modals.reauth import ReauthScreen
 from tests.helpers import make_principal
-from tests.ui_support import make_app, notices, visible_cells, wait_for
+from tests.ui_support import make_app, notices, visible_cells, wait_checks_done, wait_for
 
 SIZE = (100, 30)
 
@@ -231,6 +231,7 @@ async def test_revoked_token_mid_session_opens_reauth_and_new_token_recovers(san
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await wait_for(pilot, lambda: app.pane("keys").complete, "keys listed with the first token")
+        await wait_checks_done(pilot, app)  # else the revoked token may fail a permission check, not the reload
         r = httpx.delete(f"{sandbox.control_plane}/sandbox/tokens/{user.token_id}", timeout=10)
         assert r.status_code < 300
         await pilot.press("r")

@@ -22,7 +22,7 @@ from cwos_tui.ui.launcher import DEMO_STARTING, DemoStartup
 from cwos_tui.ui.modals.reauth import ReauthScreen
 from cwos_tui.ui.startup import one_line, refresh_notice
 from tests.helpers import grant, make_principal, new_key
-from tests.ui_support import notices, visible_cells, wait_for
+from tests.ui_support import notices, visible_cells, wait_checks_done, wait_for
 
 SIZE = (100, 30)
 DEMO_BUCKETS = {"training-data", "model-checkpoints"}
@@ -103,6 +103,7 @@ async def test_stored_api_token_profile_lists_buckets_and_reauth_saves_the_token
         await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
         assert DEMO_BUCKETS <= set(visible_cells(app))
         await wait_for(pilot, lambda: app.principal == user.principal_name, "identity of the stored token")
+        await wait_checks_done(pilot, app)  # else the revoked token may fail a permission check mid-test
         # the token is revoked: the modal asks for a token and offers to save it (unticked by default)
         httpx.delete(f"{sandbox.control_plane}/sandbox/tokens/{user.token_id}", timeout=10).raise_for_status()
         await pilot.press("2")

@@ -25,8 +25,6 @@ from cwos_tui.ui.wizard import SETUP_WAITING, FirstRun, WizardScreen, make_state
 from tests.helpers import make_principal, new_key
 from tests.ui_support import wait_for
 
-NO_K8S = Path("/nonexistent/k8s/token")
-
 
 @pytest.fixture
 def tmp_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
@@ -42,7 +40,7 @@ def tmp_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespa
 def first_run_app(tmp_config: SimpleNamespace, environ: dict[str, str] | None = None,
                   profile_name: str | None = None) -> CwosApp:
     env = {"HOME": str(tmp_config.home), **(environ or {})}
-    state = make_state(env, home=tmp_config.home, k8s_token=NO_K8S, profile_name=profile_name,
+    state = make_state(env, home=tmp_config.home, k8s_token=tmp_config.home / "no-k8s-token", profile_name=profile_name,
                        store=tmp_config.store, config_path=tmp_config.config)
     first = FirstRun(state, tmp_config.store, env, config_path=tmp_config.config)
     return CwosApp(pending_connection("setup", SETUP_WAITING), first_run=first)

@@ -35,6 +35,16 @@ async def wait_for(pilot: Any, condition: Callable[[], object], what: str, timeo
     raise AssertionError(f"timed out waiting for: {what}")
 
 
+async def wait_checks_done(pilot: Any, app: CwosApp) -> None:
+    """Wait until the app knows who it is *and* its permission checks (AuthCanI calls) are over.
+
+    The identity arrives first and the checks run after it in the same worker; a token revoked while they
+    run makes one of them fail with 401, which opens the re-authentication modal at that moment, and a key
+    the test presses next goes into the modal. Tests that revoke credentials wait for this first.
+    """
+    await wait_for(pilot, lambda: app.principal and app.gate.verdicts, "identity and permission checks done")
+
+
 def notices(app: CwosApp) -> list[str]:
     """Texts of the toasts shown so far."""
     return [str(n.message) for n in app._notifications]

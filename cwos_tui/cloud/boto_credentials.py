@@ -10,12 +10,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cwos_tui.cloud.clock import Clock, SystemClock
-
-if TYPE_CHECKING:  # credentials re-exports this module's names, so it is not imported at run time
-    from cwos_tui.cloud.credentials import CredentialSource, S3Credentials
+from cwos_tui.cloud.credential_types import CredentialSource, S3Credentials
 
 
 @dataclass(frozen=True)
@@ -108,8 +106,16 @@ async def botocore_credentials(
     return creds
 
 
+#: botocore's loader of service models, shared by every session this process makes (see `boto_session`)
+_shared_loader: list[Any] = []
+
+
 def boto_session(credentials: Any, timestamp_parser: Callable[[Any], Any]) -> Any:
-    """A boto3 Session whose only credential provider is `credentials`, parsing timestamps with our parser."""
+    """A boto3 Session whose only credential provider is `credentials`, parsing timestamps with our parser.
+
+    Sessions share the first one's model loader: it caches the parsed S3 model and endpoint rules, which
+    every new session would otherwise read and parse again (~0.1 s of CPU for each new S3 client).
+    """
     import boto3
     import botocore.session
     from botocore.credentials import CredentialProvider, CredentialResolver
@@ -121,6 +127,10 @@ def boto_session(credentials: Any, timestamp_parser: Callable[[Any], Any]) -> An
             return credentials
 
     core = botocore.session.Session()
+    if _shared_loader:
+        core.register_component("data_loader", _shared_loader[0])
+    else:
+        _shared_loader.append(core.get_component("data_loader"))
     core.register_component("credential_provider", CredentialResolver([_Fixed()]))
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=timestamp_parser)
     return boto3.session.Session(botocore_session=core)

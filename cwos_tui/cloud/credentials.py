@@ -10,85 +10,23 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-# The botocore bridge lives in boto_credentials; its names stay importable from here.
+# The botocore bridge lives in boto_credentials and the key records in credential_types (which both use);
+# their names stay importable from here.
 from cwos_tui.cloud.boto_credentials import RefreshCallback as RefreshCallback
 from cwos_tui.cloud.boto_credentials import RefreshEvent as RefreshEvent
 from cwos_tui.cloud.boto_credentials import botocore_credentials as botocore_credentials
 from cwos_tui.cloud.boto_credentials import refresh_windows as refresh_windows
 from cwos_tui.cloud.clock import Clock, SystemClock
+from cwos_tui.cloud.credential_types import ApiToken as ApiToken
+from cwos_tui.cloud.credential_types import CredentialSource as CredentialSource
+from cwos_tui.cloud.credential_types import S3Credentials as S3Credentials
+from cwos_tui.cloud.credential_types import mask_secret as mask_secret
 from cwos_tui.cloud.errors import CredentialsExpired, Unauthenticated, Unavailable
-
-_KNOWN_PREFIXES = ("CW-SECRET-", "cwo")
-
-
-def mask_secret(value: str) -> str:
-    """A display form that identifies a secret without revealing it (known prefix + last 4)."""
-    prefix = next((p for p in _KNOWN_PREFIXES if value.startswith(p)), "")
-    if len(value) - len(prefix) < 16:
-        return prefix + "****"
-    return f"{prefix}****{value[-4:]}"
-
-
-class _Expiring:
-    """`expires_in` / `is_expired` for anything with an `expires_at` (None = never)."""
-
-    expires_at: datetime | None
-
-    def expires_in(self, clock: Clock) -> timedelta | None:
-        return None if self.expires_at is None else self.expires_at - clock.now()
-
-    def is_expired(self, clock: Clock) -> bool:
-        left = self.expires_in(clock)
-        return left is not None and left <= timedelta(0)
-
-
-@dataclass(frozen=True, repr=False)
-class ApiToken(_Expiring):
-    """A CoreWeave API access token (`CW-SECRET-...`) for the control plane."""
-
-    value: str = field(repr=False)
-    label: str = ""
-    expires_at: datetime | None = None
-    source: str = "manual"
-
-    @property
-    def masked(self) -> str:
-        return mask_secret(self.value)
-
-    def __repr__(self) -> str:
-        return (
-            f"ApiToken(value={self.masked!r}, label={self.label!r}, "
-            f"expires_at={self.expires_at!r}, source={self.source!r})"
-        )
-
-    __str__ = __repr__
-
-
-@dataclass(frozen=True, repr=False)
-class S3Credentials(_Expiring):
-    """An S3 key pair; `expires_at` None means it never expires."""
-
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    expires_at: datetime | None = None
-    source: str = "static"
-    principal_name: str | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"S3Credentials(access_key_id={self.access_key_id!r}, "
-            f"secret_access_key={mask_secret(self.secret_access_key)!r}, expires_at={self.expires_at!r}, "
-            f"source={self.source!r}, principal_name={self.principal_name!r})"
-        )
-
-    __str__ = __repr__
-
 
 # --- what the control-plane client must offer (structural, so this module does not import it) ---
 
@@ -143,15 +81,6 @@ def _from_issued(key: IssuedKey, source: str) -> S3Credentials:
 
 
 # --- credential sources ---
-
-
-class CredentialSource(Protocol):
-    """Something that can hand out S3 keys; `refreshable` says whether it can mint new ones unattended."""
-
-    @property
-    def refreshable(self) -> bool: ...
-    def describe(self) -> str: ...
-    async def fetch(self) -> S3Credentials: ...
 
 
 class StaticKeySource:

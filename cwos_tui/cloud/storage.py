@@ -8,13 +8,13 @@ response parser gets a fast ISO timestamp parser instead of dateutil.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Literal, TypeVar, cast
 
 from cwos_tui.cloud.boto_credentials import boto_session
+from cwos_tui.cloud.bucket_settings import BucketSettingsOperations
 from cwos_tui.cloud.clock import Clock, SystemClock
 from cwos_tui.cloud.credentials import (
     CredentialSource,
@@ -51,8 +51,11 @@ _MAX_PAGES = 100_000  # bound on any internal paging loop
 _FRESH_KEY_ATTEMPTS = 9  # about 10 s of backoff at most, even with a clock that never moves
 
 
-class StorageService:
-    """Bucket and object operations for one S3 endpoint and one credential source."""
+class StorageService(BucketSettingsOperations):
+    """Bucket and object operations for one S3 endpoint and one credential source.
+
+    Bucket configuration (policy, versioning, lifecycle, CORS, tags) comes from `BucketSettingsOperations`.
+    """
 
     def __init__(
         self,
@@ -320,62 +323,6 @@ class StorageService:
                 for e in result.get("Errors", ())
             ]
         return deleted, errors
-
-    # --- bucket configuration ---
-
-    async def get_bucket_policy(self, bucket: str) -> str | None:
-        result = await self._optional("get_bucket_policy", "NoSuchBucketPolicy", Bucket=bucket)
-        return None if result is None else cast(str, result["Policy"])
-
-    async def put_bucket_policy(self, bucket: str, policy: str | Mapping[str, Any]) -> None:
-        text = policy if isinstance(policy, str) else json.dumps(policy)
-        await self._call("put_bucket_policy", Bucket=bucket, Policy=text)
-
-    async def delete_bucket_policy(self, bucket: str) -> None:
-        await self._call("delete_bucket_policy", Bucket=bucket)
-
-    async def get_bucket_versioning(self, bucket: str) -> str | None:
-        """Status "Enabled" or "Suspended", or None for a bucket that never had versioning."""
-        return cast(str | None, (await self._call("get_bucket_versioning", Bucket=bucket)).get("Status"))
-
-    async def put_bucket_versioning(self, bucket: str, enabled: bool) -> None:
-        status = "Enabled" if enabled else "Suspended"
-        await self._call("put_bucket_versioning", Bucket=bucket, VersioningConfiguration={"Status": status})
-
-    async def get_bucket_lifecycle(self, bucket: str) -> list[dict[str, Any]] | None:
-        result = await self._optional(
-            "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration", Bucket=bucket
-        )
-        return None if result is None else list(result.get("Rules", []))
-
-    async def put_bucket_lifecycle(self, bucket: str, rules: list[dict[str, Any]]) -> None:
-        await self._call(
-            "put_bucket_lifecycle_configuration", Bucket=bucket, LifecycleConfiguration={"Rules": rules}
-        )
-
-    async def delete_bucket_lifecycle(self, bucket: str) -> None:
-        await self._call("delete_bucket_lifecycle", Bucket=bucket)
-
-    async def get_bucket_cors(self, bucket: str) -> list[dict[str, Any]] | None:
-        result = await self._optional("get_bucket_cors", "NoSuchCORSConfiguration", Bucket=bucket)
-        return None if result is None else list(result.get("CORSRules", []))
-
-    async def put_bucket_cors(self, bucket: str, rules: list[dict[str, Any]]) -> None:
-        await self._call("put_bucket_cors", Bucket=bucket, CORSConfiguration={"CORSRules": rules})
-
-    async def delete_bucket_cors(self, bucket: str) -> None:
-        await self._call("delete_bucket_cors", Bucket=bucket)
-
-    async def get_bucket_tagging(self, bucket: str) -> dict[str, str]:
-        result = await self._optional("get_bucket_tagging", "NoSuchTagSet", Bucket=bucket)
-        return {} if result is None else {t["Key"]: t["Value"] for t in result.get("TagSet", [])}
-
-    async def put_bucket_tagging(self, bucket: str, tags: Mapping[str, str]) -> None:
-        tag_set = [{"Key": k, "Value": v} for k, v in tags.items()]
-        await self._call("put_bucket_tagging", Bucket=bucket, Tagging={"TagSet": tag_set})
-
-    async def delete_bucket_tagging(self, bucket: str) -> None:
-        await self._call("delete_bucket_tagging", Bucket=bucket)
 
     # --- versions and multipart ---
 

@@ -1,7 +1,8 @@
 """Typed settings, profiles, file locations and the secret store. Never imports textual."""
 
-from cwos_tui.config.paths import describe_paths, format_paths
-from cwos_tui.config.profiles import ConfigError, Profile, env_profile, resolve_profile
+from cwos_tui.config.errors import ConfigError
+from cwos_tui.config.locations import describe_paths, format_paths
+from cwos_tui.config.profiles import Profile, env_profile, resolve_profile
 from cwos_tui.config.secrets import FileSecretStore, KeyringSecretStore, SecretStore, default_secret_store
 from cwos_tui.config.settings import Settings, load_settings, save_settings
 

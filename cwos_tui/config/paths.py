@@ -117,22 +117,6 @@ def write_private_file(path: Path, data: bytes) -> None:
         os.chmod(path, 0o600)
 
 
-def describe_paths(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The files and directories the app uses, for `cwos-tui paths` (and `--json`).
-
-    The secret store is either the OS keyring (named by backend) or the JSON secret file.
-    """
-    from cwos_tui.config.secrets import describe_secret_store
-
-    return {
-        "config_file": str(config_file(environ)),
-        "secret_store": describe_secret_store(environ),
-        "log_dir": str(log_dir()),
-        "cache_dir": str(cache_dir()),
-        "data_dir": str(data_dir()),
-    }
-
-
 def format_paths(paths: dict[str, str]) -> str:
     """Aligned `label  value` lines for people (`config_file` is shown as `config file`)."""
     labels = {key: key.replace("_", " ") for key in paths}

@@ -13,13 +13,13 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
-if TYPE_CHECKING:
-    from cwos_tui.config.settings import Settings
+# ConfigError lives in config.errors (imported by every config module); it stays importable from here.
+from cwos_tui.config.errors import ConfigError as ConfigError
 
 DEFAULT_CONTROL_PLANE = "https://api.coreweave.com"
 DEFAULT_S3_ENDPOINT = "https://cwobject.com"
@@ -32,19 +32,6 @@ UINT32_MAX = 4294967295
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _ZONE_FORM = re.compile(r"^[A-Z]{2}-[A-Z]+-\d{2}[A-Z]$")
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says which file, variable or profile and why."""
-
-    def __init__(self, message: str, *, path: Path | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.line = line
-
-    def __str__(self) -> str:
-        return self.message
 
 
 _STRICT = ConfigDict(extra="forbid", hide_input_in_errors=True, validate_assignment=True)
@@ -345,8 +332,18 @@ def describe_validation_error(
     return "; ".join(parts)
 
 
+class ProfileBook(Protocol):
+    """What `resolve_profile` reads from the settings (structural, so profiles never imports settings)."""
+
+    @property
+    def profiles(self) -> Mapping[str, Profile]: ...
+
+    @property
+    def active_profile(self) -> str | None: ...
+
+
 def resolve_profile(
-    settings: Settings, name: str | None = None, environ: Mapping[str, str] | None = None
+    settings: ProfileBook, name: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Profile:
     """The profile to use: explicit name > settings.active_profile > the only profile > the env profile.
 

@@ -21,8 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
+from cwos_tui.config.errors import ConfigError
 from cwos_tui.config.paths import secrets_file, write_private_file
-from cwos_tui.config.profiles import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from cwos_tui.config.errors import ConfigError
 from cwos_tui.config.paths import config_file, write_private_file
-from cwos_tui.config.profiles import ConfigError, Profile, describe_validation_error
+from cwos_tui.config.profiles import Profile, describe_validation_error
 
 __all__ = ["ConfigError", "LogLevel", "Settings", "load_settings", "read_toml", "save_settings"]
 
