@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+import cwos_tui.ui.wizard.model as model
 from cwos_tui.cloud.auth_flow import FLOW, Requirement, requirements
 from cwos_tui.cloud.clock import Clock
 from cwos_tui.cloud.connection_test import ConnectionTestResult
@@ -31,7 +32,6 @@ from cwos_tui.config.secrets import SecretStore
 from cwos_tui.config.settings import load_settings
 from cwos_tui.ui import commands
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
-from cwos_tui.ui.wizard import model
 from cwos_tui.ui.wizard.model import DETAILS, SAVE, TEST, WizardState
 from cwos_tui.ui.wizard.runner import run_connection_test
 
