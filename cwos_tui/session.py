@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from cwos_tui.cloud import credentials as creds
 from cwos_tui.cloud.clock import Clock, SystemClock
-from cwos_tui.cloud.control_plane import ControlPlaneClient
-from cwos_tui.cloud.storage import StorageService
+from cwos_tui.cloud.credential_types import ApiToken
 from cwos_tui.config import profiles
 from cwos_tui.config.profiles import ConfigError, Profile
 from cwos_tui.config.secrets import SecretStore
+
+if TYPE_CHECKING:  # the service layer is imported on first use, after the dashboard's first frame
+    from cwos_tui.cloud import credentials as creds
+    from cwos_tui.cloud.control_plane import ControlPlaneClient
+    from cwos_tui.cloud.storage import StorageService
 
 #: The zone S3 requests are signed for when a profile names none (CreateBucket always names its own).
 DEFAULT_ZONE = "US-EAST-04A"
@@ -66,7 +69,7 @@ class Connection:
     s3_endpoint: str
     zone: str = DEFAULT_ZONE
     addressing_style: Literal["virtual", "path"] = "virtual"
-    token: creds.ApiToken | None = field(default=None, repr=False)
+    token: ApiToken | None = field(default=None, repr=False)
     static_key: tuple[str, str] | None = field(default=None, repr=False)  # (access key id, secret)
     org_id: str | None = None
     read_only: bool = False
@@ -102,7 +105,7 @@ def connection_from_profile(profile: Profile, *, store: SecretStore | None = Non
     missing one fails before anything starts. A SAML profile without a response is pending: the app
     asks for the response in a modal."""
     token_value = token or api_token_for(profile, store)
-    api_token = creds.ApiToken(token_value, label=f"{profile.name} token", source="profile") if token_value else None
+    api_token = ApiToken(token_value, label=f"{profile.name} token", source="profile") if token_value else None
     static_key = static_key_for(profile, store)
     kind = profile.credential_source.kind
     if static_key is None and api_token is None and kind in TOKEN_MINTED:
@@ -124,7 +127,7 @@ def connection_from_sandbox(ready: Mapping[str, Any], *, read_only: bool = False
     return Connection(
         profile_name="demo", control_plane=ready["control_plane"], s3_endpoint=ready["s3"],
         zone=ready.get("zone") or DEFAULT_ZONE, addressing_style="path",
-        token=creds.ApiToken(ready["token"], label="sandbox admin", source="sandbox"),
+        token=ApiToken(ready["token"], label="sandbox admin", source="sandbox"),
         org_id=ready.get("org_id"), read_only=read_only,
     )
 
@@ -132,6 +135,8 @@ def connection_from_sandbox(ready: Mapping[str, Any], *, read_only: bool = False
 def credential_source_for(profile: Profile, client: ControlPlaneClient, store: SecretStore | None,
                           *, saml_response: str | None = None) -> creds.CredentialSource:
     """Build the runtime credential source the profile's settings describe."""
+    from cwos_tui.cloud import credentials as creds
+
     source = profile.credential_source
     if isinstance(source, profiles.ApiTokenSource):
         return creds.ApiTokenExchangeSource(client)
@@ -166,7 +171,9 @@ class ClientOptions:
 
 
 class Services:
-    """The control-plane client, the credential source and the storage service for one connection."""
+    """The control-plane client, the credential source and the storage service for one connection.
+
+    Each is made on first use, so building `Services` costs nothing before the first frame."""
 
     def __init__(self, connection: Connection, clock: Clock | None = None,
                  on_refresh: creds.RefreshCallback | None = None, options: ClientOptions = ClientOptions()) -> None:
@@ -175,14 +182,47 @@ class Services:
         self.options = options
         #: Told about every background S3 key refresh (the app turns it into a message); settable later.
         self.on_refresh = on_refresh
-        token = connection.token.value if connection.token else None
-        endpoint = connection.control_plane or UNSET_ENDPOINT
-        self.control_plane = ControlPlaneClient(endpoint, token, timeout=options.timeout,
-                                                max_retries=options.max_retries, verify=tls_verify(endpoint))
-        self.credentials = self._source()
-        self.storage = self.storage_for(self.credentials)
+        self._control_plane: ControlPlaneClient | None = None
+        self._credentials: creds.CredentialSource | None = None
+        self._storage: StorageService | None = None
+
+    @property
+    def control_plane(self) -> ControlPlaneClient:
+        if self._control_plane is None:
+            from cwos_tui.cloud.control_plane import ControlPlaneClient
+
+            token = self.connection.token.value if self.connection.token else None
+            endpoint = self.connection.control_plane or UNSET_ENDPOINT
+            self._control_plane = ControlPlaneClient(endpoint, token, timeout=self.options.timeout,
+                                                     max_retries=self.options.max_retries,
+                                                     verify=tls_verify(endpoint))
+        return self._control_plane
+
+    @property
+    def credentials(self) -> creds.CredentialSource:
+        if self._credentials is None:
+            self._credentials = self._source()
+        return self._credentials
+
+    @property
+    def storage(self) -> StorageService:
+        if self._storage is None:
+            self._storage = self.storage_for(self.credentials)
+        return self._storage
+
+    @storage.setter
+    def storage(self, storage: StorageService) -> None:
+        """Use a storage service made elsewhere (e.g. with another credential source)."""
+        self._storage = storage
+
+    @property
+    def current_keys(self) -> creds.S3Credentials | None:
+        """The S3 keys in use now, or None when no S3 call has been made yet (it makes nothing)."""
+        return self._storage.credentials if self._storage is not None else None
 
     def _source(self) -> creds.CredentialSource:
+        from cwos_tui.cloud import credentials as creds
+
         if self.connection.static_key is not None:
             return creds.StaticKeySource(*self.connection.static_key)
         profile = self.connection.profile
@@ -197,6 +237,8 @@ class Services:
 
     def storage_for(self, source: creds.CredentialSource) -> StorageService:
         """A storage service on this connection's endpoint for `source` (the wizard tests fetched keys)."""
+        from cwos_tui.cloud.storage import StorageService
+
         endpoint = self.connection.s3_endpoint or UNSET_ENDPOINT
         return StorageService(
             endpoint, source, zone=self.connection.zone, addressing_style=self.connection.addressing_style,
@@ -205,14 +247,14 @@ class Services:
         )
 
     async def _renew_storage(self) -> None:
-        await self.storage.close()
-        self.credentials = self._source()
-        self.storage = self.storage_for(self.credentials)
+        if self._storage is not None:
+            await self._storage.close()
+        self._credentials = self._storage = None
 
     async def swap_token(self, value: str) -> None:
         """Use a new API token from now on; S3 keys minted with the old one are dropped."""
         old = self.connection.token
-        self.connection.token = creds.ApiToken(value, label=old.label if old else "entered", source="re-auth")
+        self.connection.token = ApiToken(value, label=old.label if old else "entered", source="re-auth")
         self.control_plane.token = value
         if self.connection.credential_kind in TOKEN_MINTED:
             await self._renew_storage()
@@ -228,8 +270,10 @@ class Services:
         await self._renew_storage()
 
     async def close(self) -> None:
-        await self.storage.close()
-        await self.control_plane.aclose()
+        if self._storage is not None:
+            await self._storage.close()
+        if self._control_plane is not None:
+            await self._control_plane.aclose()
 
     async def aclose(self) -> None:
         await self.close()

@@ -179,3 +179,21 @@ async def test_gate_allows_s3_star_on_one_bucket_there_and_refuses_it_elsewhere_
         assert not isinstance(app.screen, ConfirmScreen)
         refused = [n for n in notices(app) if "refused" in n]
         assert refused and "s3:DeleteObject" in refused[-1] and "training-data/gate-test/*" in refused[-1]
+
+
+async def test_principal_aliases_from_settings_replace_bare_names_in_lists_not_in_details(sandbox):
+    from cwos_tui.config.settings import Settings
+
+    settings = Settings.from_data({"principals": {sandbox.admin_principal: "the admin"}})
+    app = make_app(sandbox, settings=settings, initial_pane="keys")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.pane("keys")
+        await wait_for(pilot, lambda: pane.complete and app.principal, "keys listed")
+        mine = [row for row in pane.row_list.rows if pane.keys[row.value].principal_name == sandbox.admin_principal]
+        assert mine and all(row.cells[2] == "the admin" for row in mine)
+        assert "the admin" in str(app.query_one("#status").render())
+        pane.row_list.select_value(mine[0].value)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), "details")
+        shown = "\n".join(screen_lines(app))
+        assert sandbox.admin_principal in shown and "the admin" in shown

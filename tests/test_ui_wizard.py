@@ -355,7 +355,7 @@ def snapshot_app(tmp_config: SimpleNamespace, environ: dict[str, str] | None = N
     def display_filter(text: str) -> str:
         return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text).replace(home, "/TMP")
 
-    app.display_filter = display_filter
+    app.ctx.display_filter = display_filter
     return app
 
 

@@ -145,7 +145,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         self.query_one(FitFooter).hide = self.hidden_in_footer
         self.set_interval(1.0, self.watch_expiry)  # expiry_watch.py: warn at 10 and 2 minutes
         self.query_one(StatusLine).expiry_source = self.current_expiries
-        self.show_pane(self.active_pane)
+        self.show_pane(self.active_pane, load=False)  # loading starts after the first frame (begin_connection)
         if self.note:
             self.notify(safe_text(self.note), title="Settings", severity="warning", markup=False, timeout=15)
         if self.first_run is not None:  # the setup wizard decides the connection (wizard/__init__.py)
@@ -162,15 +162,17 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
     def objects(self) -> ObjectsPane:
         return self.query_one(ObjectsPane)
 
-    def show_pane(self, pane_id: str) -> None:
+    def show_pane(self, pane_id: str, *, load: bool = True) -> None:
         self.active_pane = pane_id
         self.query_one(ContentSwitcher).current = f"pane-{pane_id}"
         self._draw_tabs()
         pane = self.pane()
         if self.connection.pending:
             self.pending_state(pane)
-        else:
+        elif load:
             pane.ensure_loaded()
+        else:
+            pane.set_state("Loading…")
         pane.row_list.focus()
         self.refresh_bindings()
 
@@ -187,7 +189,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         token = self.connection.token
         if token is not None:
             expiries.append(Expiry("API token", token.expires_at))
-        credentials = self.services.storage.credentials
+        credentials = self.services.current_keys
         if credentials is not None:
             expiries.append(Expiry("S3 key", credentials.expires_at))
         return expiries

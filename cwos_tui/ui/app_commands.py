@@ -6,6 +6,7 @@ Mixed into `CwosApp` (app.py stays the router). Handlers are registered explicit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from cwos_tui.cloud.errors import CloudError
+from cwos_tui.config.errors import ConfigError
 from cwos_tui.ui import commands
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.messages import (
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from cwos_tui.ui.context import AppContext
     from cwos_tui.ui.panes.base import Pane
     from cwos_tui.ui.panes.storage import ObjectsPane
+    from cwos_tui.ui.wizard import SetupPrepared
 
     _AppBase = App[int]
 else:
@@ -86,10 +89,22 @@ class AppCommands(_AppBase):
     # ---- app commands --------------------------------------------------------------------------
 
     def open_setup(self, argument: str) -> None:
-        """The setup wizard: `:setup` for a new profile, `:setup NAME` to edit one."""
+        """The setup wizard: `:setup` for a new profile, `:setup NAME` to edit one (read in a thread)."""
+        self.run_worker(self._prepare_setup(argument.strip() or None), group="setup", exclusive=True,
+                        exit_on_error=False)
+
+    async def _prepare_setup(self, profile_name: str | None) -> None:
+        from cwos_tui.ui.wizard import prepare
+
+        try:
+            self.post_message(await asyncio.to_thread(prepare, profile_name))
+        except Exception as exc:
+            self.post_message(WorkFailed("setup", exc))
+
+    def on_setup_prepared(self, message: SetupPrepared) -> None:
         from cwos_tui.ui.wizard import open_in_app
 
-        open_in_app(self, argument.strip() or None)  # type: ignore[arg-type]
+        open_in_app(self, message)  # type: ignore[arg-type]
 
     def open_help(self, _: str) -> None:
         self.push_screen(HelpScreen(self.active_pane, lambda c: self.ctx.gate.refusal(c, self.resource_of(c)),
@@ -271,7 +286,7 @@ class AppCommands(_AppBase):
             self.handle_error(worker.name or worker.group or "background work", worker.error)
 
     def handle_error(self, context: str, error: BaseException, pane_id: str = "", generation: int = -1) -> None:
-        if isinstance(error, CloudError):
+        if isinstance(error, CloudError | ConfigError):
             text = error.message
             log.warning("%s failed: %s: %s", context, type(error).__name__, text)
         else:

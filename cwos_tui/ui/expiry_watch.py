@@ -43,7 +43,7 @@ def watched(services: Services) -> list[Watched]:
     token = services.connection.token
     if token is not None:
         items.append(Watched("API token", token.expires_at))
-    credentials = services.storage.credentials
+    credentials = services.current_keys
     if credentials is not None:
         refreshable = bool(getattr(services.storage.source, "refreshable", False))
         items.append(Watched("S3 key", credentials.expires_at, refreshable))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from textual.message import Message
 
@@ -13,9 +14,12 @@ class RowsLoaded(Message):
     """A page of rows for a pane. `replace` starts a new listing; `done` says no more pages follow."""
 
     def __init__(
-        self, pane_id: str, generation: int, rows: Sequence[Row], *, replace: bool, done: bool, note: str = ""
+        self, pane_id: str, generation: int, rows: Sequence[Row], *, replace: bool, done: bool, note: str = "",
+        records: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
+        #: what the rows were made from (keys, policies, ...), for the pane's handler to keep
+        self.records: Mapping[str, Any] = records or {}
         self.pane_id = pane_id
         self.generation = generation
         self.rows = rows

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-from cwos_tui.cloud.control_plane import ControlPlaneClient
 from cwos_tui.cloud.errors import CloudError
 from cwos_tui.ui import commands
 from cwos_tui.ui.gate import permissions_needed, resource_for
+
+if TYPE_CHECKING:
+    from cwos_tui.cloud.control_plane import ControlPlaneClient
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
 
-from cwos_tui.cloud.credentials import RefreshEvent
 from cwos_tui.session import Connection, Services
 from cwos_tui.ui.messages import Reauthenticated, WorkFailed
 from cwos_tui.ui.modals.reauth import ReauthAnswer, ReauthScreen
@@ -105,6 +104,7 @@ def reauth_kind(connection: Connection, error: BaseException | None) -> str:
 if TYPE_CHECKING:
     from textual.app import App
 
+    from cwos_tui.cloud.credentials import RefreshEvent
     from cwos_tui.ui.context import AppContext
 
     _AppBase = App[int]
@@ -143,6 +143,7 @@ class ConnectionLifecycle(_AppBase):
             self.push_screen(ReauthScreen("This profile signs in with SAML.", "saml", title="SAML sign-in"),
                              self._saml_given)
         elif not connection.pending:
+            self.pane().ensure_loaded()
             self.identify()
 
     def _start_in_thread(self) -> None:

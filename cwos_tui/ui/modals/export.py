@@ -6,6 +6,7 @@ same name is never overwritten, so the user picks another name instead.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 
@@ -62,6 +63,10 @@ class ExportScreen(FormScreen[str | None]):
         self.query_one(Input).focus()
 
     def submit(self) -> None:
+        self.run_worker(self._write(), group="export", exclusive=True, exit_on_error=False)
+
+    async def _write(self) -> None:
+        """Files are written in a thread; the dialog only shows the outcome."""
         name = self.query_one(Input).value.strip()
         problem = self.query_one("#export-problem", Static)
         if not _NAME.match(name):
@@ -69,7 +74,8 @@ class ExportScreen(FormScreen[str | None]):
             return
         target = replace(self.target, name=name)
         try:
-            written = exports.write(self.fmt, exports.render(self.fmt, target), exports.default_paths(self.fmt))
+            written = await asyncio.to_thread(exports.write, self.fmt, exports.render(self.fmt, target),
+                                              exports.default_paths(self.fmt))
         except (ExportError, OSError) as exc:
             text = str(exc).split("; pass --force")[0]  # the CLI's advice does not apply here
             if text != str(exc):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from cwos_tui.cloud.policy import OrgPolicy
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from cwos_tui.ui.context import AppContext
 from cwos_tui.ui.panes.base import Pane
 from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.widgets.row_list import Column, Row
+
+if TYPE_CHECKING:
+    from cwos_tui.cloud.policy import OrgPolicy
 
 
 class PoliciesPane(Pane):
@@ -29,8 +34,10 @@ class PoliciesPane(Pane):
             principals = sorted({self.ctx.principal_label(p) for s in policy.statements for p in s.principals})
             rows.append(Row((safe_text(policy.name), str(len(policy.statements)),
                              safe_text(", ".join(actions)), safe_text(", ".join(principals))), policy.name))
-        self.policies = {p.name: p for p in policies}
-        self.post_rows(generation, rows, replace=True, done=True)
+        self.post_rows(generation, rows, replace=True, done=True, records={p.name: p for p in policies})
+
+    def keep_records(self, records: Mapping[str, Any], *, replace: bool) -> None:
+        self.policies = dict(records)
 
     def details(self) -> tuple[str, list[tuple[str, str]]] | None:
         row = self.row_list.selected

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -115,14 +115,19 @@ class Pane(Vertical):
         raise NotImplementedError
 
     def post_rows(
-        self, generation: int, rows: Sequence[Row], *, replace: bool, done: bool, note: str = ""
+        self, generation: int, rows: Sequence[Row], *, replace: bool, done: bool, note: str = "",
+        records: Mapping[str, Any] | None = None,
     ) -> None:
-        self.post_message(RowsLoaded(self.pane_id, generation, rows, replace=replace, done=done, note=note))
+        """Called by the loading worker: everything it found travels in the message (workers never
+        change pane state; `keep_records` in the handler does)."""
+        self.post_message(RowsLoaded(self.pane_id, generation, rows, replace=replace, done=done, note=note,
+                                     records=records))
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         message.stop()
         if message.generation != self.generation:
             return  # a stale page from a listing the user already left
+        self.keep_records(message.records, replace=message.replace)
         if message.replace:
             self.replace_rows(message.rows)
         else:
@@ -135,6 +140,9 @@ class Pane(Vertical):
             self.set_state(self.describe_count() + (f"  ({message.note})" if message.note else ""))
         if message.done:
             self.rows_complete()
+
+    def keep_records(self, records: Mapping[str, Any], *, replace: bool) -> None:
+        """Keep what a page of rows was made from (panes with details or countdowns)."""
 
     def replace_rows(self, rows: Sequence[Row]) -> None:
         """A new first page: the cursor stays on the item it was on (by value) when it is still there."""

@@ -7,24 +7,28 @@ secret modal, show notices and reload the list.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.message import Message
 
-from cwos_tui.cloud.models import AccessKeyInfo, KeyStatus, NewAccessKey
 from cwos_tui.ui.context import AppContext
 from cwos_tui.ui.handlers import Handler
-from cwos_tui.ui.modals.create_key import CreateKeyRequest, CreateKeyScreen
-from cwos_tui.ui.modals.exchange import ExchangeRequest, ExchangeScreen
-from cwos_tui.ui.modals.secret_once import Secret, SecretOnceScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.mutation import mutate
 from cwos_tui.ui.panes.base import Notice, Pane
 from cwos_tui.ui.text import safe_text, short_time
 from cwos_tui.ui.widgets.countdown import CountdownRowList
 from cwos_tui.ui.widgets.row_list import Column, Row
+
+if TYPE_CHECKING:  # the forms and the models load when first used, not before the first frame
+    from cwos_tui.cloud.models import AccessKeyInfo, NewAccessKey
+    from cwos_tui.ui.modals.create_key import CreateKeyRequest
+    from cwos_tui.ui.modals.exchange import ExchangeRequest
+
+#: key statuses as `AccessKeyInfo` reports them (plain strings; `KeyStatus` compares equal to them)
+DELETED, LIVE = "DELETED", ("ACTIVE", "FULL_SUSPENDED")
 
 KEY_PAGE = 1000
 _FAR = datetime.max.replace(tzinfo=None)
@@ -88,7 +92,7 @@ class KeysPane(Pane):
 
     def _label_of(self, value: object) -> str | None:
         key = self.keys.get(str(value))
-        return "revoked" if key is not None and key.status == KeyStatus.DELETED else None
+        return "revoked" if key is not None and key.status == DELETED else None
 
     @property
     def countdowns(self) -> CountdownRowList:
@@ -107,14 +111,17 @@ class KeysPane(Pane):
         for page_number in range(100_000):
             page = await self.services.control_plane.list_access_keys_page(offset, KEY_PAGE)
             done = len(page) < KEY_PAGE
-            if page_number == 0:
-                self.keys = {}
-            self.keys.update((k.access_key_id, k) for k in page)
             rows = [key_row(k, self.ctx.principal_label) for k in page]
-            self.post_rows(generation, rows, replace=page_number == 0, done=done)
+            self.post_rows(generation, rows, replace=page_number == 0, done=done,
+                           records={k.access_key_id: k for k in page})
             if done:
                 return
             offset += len(page)
+
+    def keep_records(self, records: Mapping[str, Any], *, replace: bool) -> None:
+        if replace:
+            self.keys = {}
+        self.keys.update(records)
 
     def rows_complete(self) -> None:
         if self.sort_by != SORTS[0]:
@@ -148,19 +155,19 @@ class KeysPane(Pane):
 
     def _own_key_id(self) -> str:
         """The S3 key this dashboard uses (or will use, for a static key not used yet)."""
-        credentials = self.services.storage.credentials
+        credentials = self.services.current_keys
         if credentials is not None:
             return credentials.access_key_id
         static = self.services.connection.static_key
         return static[0] if static is not None else ""
 
     def _own_principal(self) -> str:
-        credentials = self.services.storage.credentials
+        credentials = self.services.current_keys
         principal = credentials.principal_name if credentials is not None else ""
         return principal or self.ctx.identity.principal_name
 
     def keys_of(self, principal: str) -> list[AccessKeyInfo]:
-        live = (KeyStatus.ACTIVE, KeyStatus.FULL_SUSPENDED)
+        live = LIVE
         return [k for k in self.keys.values() if k.principal_name == principal and k.status in live]
 
     def _need_key(self) -> AccessKeyInfo | None:
@@ -172,6 +179,8 @@ class KeysPane(Pane):
     # ---- create and exchange -------------------------------------------------------------------
 
     def create(self, _: str) -> None:
+        from cwos_tui.ui.modals.create_key import CreateKeyScreen
+
         mutate(self, CreateKeyScreen(self.ctx.identity.principal_name), self._create, "create access key")
 
     async def _create(self, request: CreateKeyRequest) -> KeyIssued:
@@ -181,6 +190,8 @@ class KeysPane(Pane):
         return KeyIssued(key, f"New {kind} access key")
 
     def exchange(self, _: str) -> None:
+        from cwos_tui.ui.modals.exchange import ExchangeScreen
+
         mutate(self, ExchangeScreen(self.ctx.connection.org_id or ""), self._exchange, "exchange")
 
     async def _exchange(self, request: ExchangeRequest) -> KeyIssued:
@@ -196,6 +207,8 @@ class KeysPane(Pane):
         return KeyIssued(key, f"Session key from the {request.kind.upper()} exchange")
 
     def on_key_issued(self, message: KeyIssued) -> None:
+        from cwos_tui.ui.modals.secret_once import Secret, SecretOnceScreen
+
         message.stop()
         key, connection = message.key, self.ctx.connection
         principal = key.principal_name or ("" if "OIDC" in message.title or "SAML" in message.title

@@ -7,13 +7,14 @@ actions and the main `s3:` ones, so the user sees a capability list before makin
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from cwos_tui.cloud.control_plane import ControlPlaneClient
-from cwos_tui.cloud.credentials import ApiToken, mask_secret
+from cwos_tui.cloud.credential_types import ApiToken, mask_secret
 from cwos_tui.cloud.errors import CloudError
 from cwos_tui.config.tokens import CONSOLE_TOKENS_URL, TokenBook, TokenEntry
 from cwos_tui.ui.context import AppContext
@@ -26,6 +27,9 @@ from cwos_tui.ui.panes.base import Notice, Pane
 from cwos_tui.ui.text import safe_lines, safe_text, short_time
 from cwos_tui.ui.widgets.countdown import CountdownRowList
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
+
+if TYPE_CHECKING:
+    from cwos_tui.cloud.control_plane import ControlPlaneClient
 
 CAPABILITY_ACTIONS = (
     "cwobject:CreateAccessKey", "cwobject:ListAccessKeyInfo", "cwobject:UpdateAccessKeyStatus",
@@ -96,7 +100,7 @@ class TokensPane(Pane):
             rows.append(Row(("token", safe_text(token.label or "API token"), token.masked,
                              safe_text(self.ctx.principal_label(who.principal_name)), expires, ""), "session"))
             expiries["session"] = token.expires_at
-        credentials = self.services.storage.credentials
+        credentials = self.services.current_keys
         if credentials is not None:
             rows.append(Row(("S3 key", safe_text(credentials.source), credentials.access_key_id,
                              safe_text(credentials.principal_name or ""), short_time(credentials.expires_at), ""),
@@ -111,9 +115,12 @@ class TokensPane(Pane):
             rows.append(Row((kind, safe_text(entry.label), entry.masked, safe_text(entry.principal_name or "?"),
                              expires, ""), _BOOK + entry.id))
             expiries[_BOOK + entry.id] = entry.expires_at
-        self.expiries = expiries
-        self.entries = {e.id: e for e in entries}
-        self.post_rows(generation, rows, replace=True, done=True)
+        self.post_rows(generation, rows, replace=True, done=True,
+                       records={"expiries": expiries, "entries": {e.id: e for e in entries}})
+
+    def keep_records(self, records: Mapping[str, Any], *, replace: bool) -> None:
+        self.expiries = dict(records.get("expiries", {}))
+        self.entries = dict(records.get("entries", {}))
 
     def rows_complete(self) -> None:
         self.show_detail()
@@ -171,6 +178,8 @@ class TokensPane(Pane):
         return await self._validate(entry, value, added=False)
 
     async def _validate(self, entry: TokenEntry, value: str, *, added: bool) -> Notice:
+        from cwos_tui.cloud.control_plane import ControlPlaneClient
+
         verb = "added" if added else "validated"
         client = ControlPlaneClient(self.ctx.connection.control_plane, value)
         try:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual.message import Message
+
 from cwos_tui.config import profiles as cfg
 from cwos_tui.config.detect import K8S_TOKEN, detect
 from cwos_tui.config.paths import config_file
@@ -64,14 +66,24 @@ def make_state(environ: Mapping[str, str] | None = None, *, home: Path | None = 
     return WizardState.start(detection, existing)
 
 
-def open_in_app(app: CwosApp, profile_name: str | None = None) -> None:
+class SetupPrepared(Message):
+    """The wizard's starting state was read (settings file, secret store, environment) off the event loop."""
+
+    def __init__(self, state: WizardState, store: SecretStore) -> None:
+        super().__init__()
+        self.state = state
+        self.store = store
+
+
+def prepare(profile_name: str | None = None) -> SetupPrepared:
+    """Blocking (files, keyring, environment): run it in a thread."""
+    store = default_secret_store()
+    return SetupPrepared(make_state(profile_name=profile_name, store=store), store)
+
+
+def open_in_app(app: CwosApp, prepared: SetupPrepared) -> None:
     """Push the wizard over the dashboard; after a save, the dashboard switches to the new profile."""
-    try:
-        store = default_secret_store()
-        state = make_state(profile_name=profile_name, store=store)
-    except cfg.ConfigError as exc:
-        app.notify(safe_text(exc.message), title="Setup", severity="error", markup=False)
-        return
+    state, store = prepared.state, prepared.store
 
     def done(outcome: WizardOutcome | None) -> None:
         if outcome is None:
