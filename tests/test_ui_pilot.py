@@ -8,6 +8,7 @@ from cwos_tui.config.settings import Settings
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.help import HelpScreen, help_plain
 from cwos_tui.ui.modals.reauth import ReauthScreen
+from cwos_tui.ui.widgets.status_line import StatusLine
 from tests.helpers import make_principal
 from tests.ui_support import make_app, notices, visible_cells, wait_checks_done, wait_for
 
@@ -165,7 +166,7 @@ async def test_read_only_hides_mutations_from_the_footer_and_refuses_them_with_a
         await pilot.press("d")
         assert not isinstance(app.screen, ConfirmScreen)
         assert any("read-only" in n for n in notices(app))
-        assert "[read-only]" in str(app.query_one("#status").render())
+        assert "[read-only]" in app.query_one(StatusLine).text
 
 
 async def test_delete_object_asks_first_then_deletes_for_real(sandbox):

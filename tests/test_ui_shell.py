@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
@@ -15,6 +16,7 @@ from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.help import help_plain
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.widgets.command_bar import CommandBar
+from cwos_tui.ui.widgets.status_line import StatusLine
 from tests.helpers import grant, make_principal, new_key
 from tests.ui_support import make_app, notices, visible_cells, wait_for
 
@@ -191,9 +193,24 @@ async def test_principal_aliases_from_settings_replace_bare_names_in_lists_not_i
         await wait_for(pilot, lambda: pane.complete and app.principal, "keys listed")
         mine = [row for row in pane.row_list.rows if pane.keys[row.value].principal_name == sandbox.admin_principal]
         assert mine and all(row.cells[2] == "the admin" for row in mine)
-        assert "the admin" in str(app.query_one("#status").render())
+        assert "the admin" in app.query_one(StatusLine).text
         pane.row_list.select_value(mine[0].value)
         await pilot.press("i")
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), "details")
         shown = "\n".join(screen_lines(app))
         assert sandbox.admin_principal in shown and "the admin" in shown
+
+
+async def test_keys_typed_right_after_colon_land_in_the_command_line_not_the_list(sandbox):
+    """A paste or a fast typist: every key is queued before the line is drawn; none may reach the list."""
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        generation = app.pane().generation
+        for key, char in (("colon", ":"), ("r", "r"), ("a", "a"), ("j", "j")):  # r: refresh, j: cursor down
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # as the terminal driver delivers a burst: no pause between keys
+        await pilot.pause()
+        assert app.query_one(CommandBar).value == "raj"
+        assert app.pane().generation == generation and app.pane().row_list.cursor == 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from cwos_tui.cloud.clock import Clock, SystemClock
 from cwos_tui.config.settings import Settings
@@ -227,6 +227,9 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         command = commands.get(match.group(1))
         if command is None or not commands.applies(command, self.active_pane):
             return False
+        if command.id in ("app.command", "list.filter") and (
+                isinstance(self.focused, Input) or len(self.screen_stack) > 1):
+            return False  # a priority key: typed text in an input, or a dialog's own key
         self.run_command(command.id)
         return True
 

@@ -65,6 +65,12 @@ _KEY_NAMES = {"question_mark": "?", "colon": ":", "slash": "/", "backspace": "bk
               "enter": "Enter", "tab": "Tab"}
 
 
+#: Judged by the app before the focused widget sees the key: Ctrl+Q from any screen, and `:` / `/`, so
+#: the keys typed right after them (a fast typist, a paste) already find the line open and focused.
+#: (`CwosApp.run_action` lets `:` and `/` through to a focused input or a dialog.)
+PRIORITY = frozenset({"app.quit", "app.command", "list.filter"})
+
+
 def effective_keys(command: Command, keymap: Mapping[str, str]) -> str:
     """The keys a command answers to after the user's keymap (user keys always win)."""
     return keymap.get(command.id, command.keys)
@@ -86,7 +92,7 @@ def bindings(commands: Iterable[Command]) -> list[BindingType]:
     result: list[BindingType] = []
     for c in commands:
         action = c.action if c.on_screen else f"app.run('{c.id}')"
-        priority = c.id == "app.quit"  # Ctrl+Q works from any screen, inputs included
+        priority = c.id in PRIORITY
         result.append(Binding(c.keys, action, c.label, show=c.show, id=c.id, tooltip=c.description,
                               priority=priority))
     return result

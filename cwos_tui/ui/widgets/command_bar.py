@@ -95,13 +95,17 @@ class CommandBar(Input):
         self._clear_hints()
         self._set_value(value)
         self.add_class("-open")
-        self.focus()
+        # Shown and focused now, not after the next refresh: keys typed right after `:` (a fast typist,
+        # a paste) are already queued and must land here, not in the list below.
+        self.display = True
+        self.screen.set_focus(self)
 
     def _close(self, submitted: bool) -> None:
         if submitted:
             self.remember(self.mode, self.value)
         self._clear_hints()
         self.remove_class("-open")
+        self.display = False
         self.post_message(self.Closed(self, self.mode, self.value, submitted))
 
     def action_cancel(self) -> None:
