@@ -259,7 +259,8 @@ class AppCommands(_AppBase):
         self.ctx.identity.principal_name = message.principal_name
         self.ctx.identity.org_id = message.org_id
         org = f" @ org {message.org_id}" if message.org_id else ""
-        self.query_one(StatusLine).set_identity(f"{self.ctx.principal_label(message.principal_name)}{org}")
+        for status in self.query(StatusLine):  # none while the app is closing
+            status.set_identity(f"{self.ctx.principal_label(message.principal_name)}{org}")
 
     def on_permissions_known(self, message: PermissionsKnown) -> None:
         self.ctx.gate.record(message.verdicts)
@@ -277,6 +278,9 @@ class AppCommands(_AppBase):
     # ---- the one error handler -----------------------------------------------------------------
 
     def on_work_failed(self, message: WorkFailed) -> None:
+        if not self.screen_stack:  # the app is closing: nothing left to show it on
+            log.info("%s failed while closing: %s", message.context, type(message.error).__name__)
+            return
         self.handle_error(message.context, message.error, message.pane_id, message.generation)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -78,9 +78,9 @@ class Pane(Vertical):
 
     def set_state(self, text: str, error: bool = False) -> None:
         self.state_text = text
-        state = self.query_one(".pane-state", Static)
-        state.set_class(error, "-error")
-        state.update(safe_text(text))
+        for state in self.query(".pane-state").results(Static):  # none while the app is closing
+            state.set_class(error, "-error")
+            state.update(safe_text(text))
 
     def describe_count(self) -> str:
         rows = self.row_list

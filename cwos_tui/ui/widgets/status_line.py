@@ -95,4 +95,5 @@ class StatusLine(Horizontal):
         for part_id, part in zip(("status-head", "status-countdown", "status-rest"), self.parts(), strict=True):
             if self._drawn.get(part_id) != part.markup:
                 self._drawn[part_id] = part.markup
-                self.query_one(f"#{part_id}", Static).update(part)
+                for widget in self.query(f"#{part_id}").results(Static):  # none while closing
+                    widget.update(part)
