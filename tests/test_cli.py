@@ -29,3 +29,12 @@ def test_version_and_help():
     out = run("--help").stdout
     for sub in ("sandbox", "paths", "credential-process", "export"):
         assert sub in out
+
+
+def test_a_broken_settings_file_is_named_with_its_line_before_anything_starts(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('active_profile = "lab"\n[profiles.lab\n')
+    result = run(env=dict(os.environ, CWOS_CONFIG=str(config)))
+    assert result.returncode == 2
+    assert f"{config}:2" in result.stderr and "invalid TOML" in result.stderr
+    assert "Traceback" not in result.stderr
