@@ -214,3 +214,18 @@ async def test_keys_typed_right_after_colon_land_in_the_command_line_not_the_lis
         await pilot.pause()
         assert app.query_one(CommandBar).value == "raj"
         assert app.pane().generation == generation and app.pane().row_list.cursor == 0
+
+
+def test_exit_messages_reach_the_terminal_and_a_crash_prints_one_line(capsys):
+    from cwos_tui.session import pending_connection
+    from cwos_tui.ui.app import CwosApp
+
+    app = CwosApp(pending_connection("x", "waiting"))
+    app._exit_renderables.append("cwos-tui: setup skipped; run `cwos-tui setup` when ready.")
+    app._print_error_renderables()
+    assert capsys.readouterr().err.strip() == "cwos-tui: setup skipped; run `cwos-tui setup` when ready."
+    app._crashed = True
+    app._exit_renderables.append("Traceback (most recent call last): ...")
+    app._print_error_renderables()
+    err = capsys.readouterr().err
+    assert "stopped after an unexpected error" in err and "Traceback" not in err and len(err.splitlines()) == 1
