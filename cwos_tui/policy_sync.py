@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import difflib
-import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
+from cwos_tui.cloud.policy.diff import diff_text, policy_text
 from cwos_tui.cloud.policy.lint import lint_text, org_policy_object
 from cwos_tui.cloud.policy.model import OrgPolicy
 from cwos_tui.config.profiles import resolve_profile
@@ -53,11 +51,6 @@ def services_for(args: argparse.Namespace) -> Services:
     return connect(profile, store=default_secret_store())
 
 
-def policy_text(policy: dict[str, Any]) -> str:
-    """The file form of one org policy: `{"policy": {...}}`, indented, stable."""
-    return json.dumps({"policy": policy}, indent=2) + "\n"
-
-
 async def _list(args: argparse.Namespace) -> list[OrgPolicy]:
     services = services_for(args)
     try:
@@ -83,12 +76,6 @@ def run_pull(args: argparse.Namespace) -> int:
         path.write_text(policy_text(policy.to_wire()), encoding="utf-8")
         print(path)
     return status
-
-
-def diff_text(name: str, live: dict[str, Any] | None, new: dict[str, Any]) -> str:
-    before = policy_text(live).splitlines(keepends=True) if live is not None else []
-    after = policy_text(new).splitlines(keepends=True)
-    return "".join(difflib.unified_diff(before, after, f"live/{name}", f"new/{name}"))
 
 
 async def _push(args: argparse.Namespace, new: list[OrgPolicy]) -> int:

@@ -1,0 +1,24 @@
+"""The file form of org policies and a unified diff between a live policy and an edited one."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+
+def policy_text(policy: dict[str, Any]) -> str:
+    """The file form of one org policy: `{"policy": {...}}`, indented, stable."""
+    return json.dumps({"policy": policy}, indent=2, ensure_ascii=False) + "\n"
+
+
+def diff_lines(name: str, live: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
+    """Unified diff lines (no trailing newlines); an absent side is an empty file."""
+    before = policy_text(live).splitlines() if live is not None else []
+    after = policy_text(new).splitlines() if new is not None else []
+    return list(difflib.unified_diff(before, after, f"live/{name}", f"new/{name}", lineterm=""))
+
+
+def diff_text(name: str, live: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    lines = diff_lines(name, live, new)
+    return "\n".join(lines) + "\n" if lines else ""

@@ -1,0 +1,33 @@
+"""Policies pane commands (handlers in panes/policies.py) and the keys of the policy screens."""
+
+from __future__ import annotations
+
+from cwos_tui.ui.commands.model import Command
+
+_POLICIES = frozenset({"policies"})
+VIEW = frozenset({"policy-view"})
+EDITOR = frozenset({"policy-editor"})
+ENSURE = "cwobject:EnsureAccessPolicy"
+
+COMMANDS: tuple[Command, ...] = (
+    Command("policies.view", "View policy", "enter", "The whole policy as highlighted JSON (i does the same).",
+            contexts=_POLICIES, footer="View", priority=15),
+    Command("policies.create", "New policy", "n", "Create an org policy from a template, in the editor.",
+            contexts=_POLICIES, mutates=True, permission=ENSURE, footer="New", priority=11, aliases=("newpolicy",)),
+    Command("policies.edit", "Edit policy", "e", "Edit the selected policy with live validation; a diff "
+            "against the server version is shown before it is applied.", contexts=_POLICIES, mutates=True,
+            permission=ENSURE, footer="Edit", priority=12),
+    Command("policies.delete", "Delete policy", "d", "Delete the selected policy (type its name to confirm).",
+            contexts=_POLICIES, mutates=True, permission="cwobject:DeleteAccessPolicy", footer="Delete",
+            priority=32),
+    Command("policy_view.close", "Close", "escape,q,enter", "Close the policy.", contexts=VIEW, footer="Close",
+            action="close"),
+    Command("policy_view.edit", "Edit", "e", "Edit this policy.", contexts=VIEW, footer="Edit", action="edit"),
+    Command("policy_view.down", "Scroll down", "down,j", "Scroll down.", contexts=VIEW, show=False,
+            action="scroll(1)"),
+    Command("policy_view.up", "Scroll up", "up,k", "Scroll up.", contexts=VIEW, show=False, action="scroll(-1)"),
+    Command("policy_editor.apply", "Review and apply", "ctrl+s", "Check the policy, then show the diff against "
+            "the server version before applying.", contexts=EDITOR, footer="Review & apply", action="apply"),
+    Command("policy_editor.cancel", "Cancel", "escape", "Leave the editor; nothing is applied.", contexts=EDITOR,
+            footer="Cancel", action="cancel"),
+)

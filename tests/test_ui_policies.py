@@ -1,0 +1,211 @@
+"""Policies pane against the real sandbox: the whole policy as JSON, create from a template, edit with live
+findings, the diff before applying, lock-out warnings, delete with typed confirmation; snapshots."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+from textual.widgets import Input, OptionList, Static, TextArea
+
+from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
+from cwos_tui.ui.modals.policy_review import PolicyDiffScreen, TemplatePickerScreen
+from cwos_tui.ui.modals.policy_view import PolicyViewScreen
+from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
+from cwos_tui.ui.panes.policies import PoliciesPane
+from tests.helpers import admin_headers, grant
+from tests.ui_support import make_app, notices, stable_filter, wait_for
+
+SIZE = (110, 32)
+
+
+def live_policy(sandbox, name: str) -> dict | None:
+    r = httpx.get(f"{sandbox.control_plane}/v1/cwobject/access-policy", headers=admin_headers(sandbox))
+    r.raise_for_status()
+    return next((p for p in r.json()["policies"] if p["name"] == name), None)
+
+
+def rendered(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def open_policies(app, pilot, only: str = "") -> PoliciesPane:
+    await pilot.press("3")
+    pane = app.query_one(PoliciesPane)
+    await wait_for(pilot, lambda: pane.complete and app.principal and app.gate.verdicts, "policies listed")
+    if only:
+        pane.apply_filter(only)
+        await wait_for(pilot, lambda: pane.row_list.count == 1, f"only {only} shown")
+    return pane
+
+
+async def replace_text(pilot, screen: PolicyEditorScreen, text: str) -> None:
+    area = screen.query_one(TextArea)
+    area.replace(text, (0, 0), area.document.end)
+    await wait_for(pilot, lambda: screen.linted == text, "findings refreshed")
+
+
+async def test_enter_shows_the_whole_policy_as_json_and_e_edits_it(sandbox):
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_policies(app, pilot, "analyst-read-checkpoints")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyViewScreen), "policy view")
+        shown = app.screen.query_one("#pv-json", Static).content
+        text = "".join(seg.text for seg in app.console.render(shown, app.console.options.update_width(100)))
+        for needle in ('"version": "v1alpha1"', '"analyst-mint-keys"', '"cwobject:CreateAccessKey"',
+                       '"model-checkpoints/*"'):
+            assert needle in text
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        assert '"analyst-read"' in app.screen.text and "no problems" in rendered(app.screen, "#pe-summary")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PolicyEditorScreen), "editor closed")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyViewScreen), "i shows the same view")
+
+
+async def test_create_from_template_with_live_findings_diff_and_apply(sandbox):
+    name = f"ui-new-{uuid.uuid4().hex[:8]}"
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_policies(app, pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, TemplatePickerScreen), "template picker")
+        titles = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert "Full S3 for one principal or role" in titles and "Read-only on a prefix" in titles
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor on the template")
+        editor = app.screen
+        assert sandbox.admin_principal in editor.text, "the template names the user's own principal"
+        doc = json.loads(editor.text)
+        doc["policy"]["name"] = name
+        doc["policy"]["statements"][0]["effect"] = "allow"
+        doc["policy"]["statements"][0]["actions"] = ["s3:GetObjekt"]
+        await replace_text(pilot, editor, json.dumps(doc, indent=2))
+        await wait_for(pilot, lambda: "1 error" in rendered(editor, "#pe-summary"), "live findings")
+        findings = rendered(editor, "#pe-findings")
+        assert "L8:19 ✖" in findings and "L10:11 ▲" in findings and "case-sensitive" in findings
+        assert "did you mean 's3:GetObject'" in findings
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "fix 1 error first" in rendered(editor, "#pe-problem"), "refused")
+        assert app.screen is editor and live_policy(sandbox, name) is None
+        doc["policy"]["statements"][0]["effect"] = "Allow"
+        doc["policy"]["statements"][0]["actions"] = ["s3:GetObject"]
+        await replace_text(pilot, editor, json.dumps(doc, indent=2))
+        await wait_for(pilot, lambda: "no problems" in rendered(editor, "#pe-summary"), "clean")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyDiffScreen), "diff before applying")
+        diff = rendered(app.screen, "#pd-lines")
+        assert f"Create org policy {name}?" in rendered(app.screen, "Static")
+        assert '+          "s3:GetObject"' in diff and f"+++ new/{name}" in diff
+        await pilot.click("#pd-apply")
+        await wait_for(pilot, lambda: f"Applied policy {name}" in notices(app), "applied")
+        await wait_for(pilot, lambda: name in pane.policies, "listed after reload")
+        assert live_policy(sandbox, name)["statements"][0]["actions"] == ["s3:GetObject"]
+
+
+async def test_edit_shows_the_diff_against_the_server_version(sandbox):
+    name = grant(sandbox, "coreweave/ui-edit-user", ["s3:GetObject"], ["edit-bucket/*"])
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_policies(app, pilot, name)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        editor = app.screen
+        # someone else changes the policy meanwhile: the diff is against what the server has now
+        grant(sandbox, "coreweave/ui-edit-user", ["s3:ListBucket"], ["edit-bucket"], name=name)
+        await replace_text(pilot, editor, editor.text.replace('"s3:GetObject"', '"s3:PutObject"'))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyDiffScreen), "diff")
+        diff = rendered(app.screen, "#pd-lines")
+        assert '-          "s3:ListBucket"' in diff and '+          "s3:PutObject"' in diff
+        assert '"edit-bucket"' in diff, "the server's resources are shown as removed"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PolicyDiffScreen), "cancelled")
+        assert live_policy(sandbox, name)["statements"][0]["actions"] == ["s3:ListBucket"], "nothing applied"
+
+
+async def test_delete_needs_the_typed_name(sandbox):
+    name = grant(sandbox, "coreweave/ui-delete-user", ["s3:GetObject"], ["del-bucket/*"])
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_policies(app, pilot, name)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen), "typed confirmation")
+        assert name in rendered(app.screen, ".ttc-target")
+        app.screen.query_one(Input).value = "something-else"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "does not match" in rendered(app.screen, "#ttc-problem"), "mismatch")
+        assert live_policy(sandbox, name) is not None
+        app.screen.query_one(Input).value = name
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: f"Deleted policy {name}" in notices(app), "deleted")
+        assert live_policy(sandbox, name) is None
+        await wait_for(pilot, lambda: name not in pane.policies, "gone from the list")
+
+
+async def test_lock_out_warnings_before_delete_and_before_apply(sandbox):
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_policies(app, pilot, "sandbox-admin-s3")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen), "confirmation")
+        warning = rendered(app.screen, ".ttc-warning")
+        assert "would lose s3:PutBucketPolicy" in warning and sandbox.admin_principal in warning
+        await pilot.press("escape")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        editor = app.screen
+        await replace_text(pilot, editor, editor.text.replace('"s3:*"', '"s3:GetObject"'))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyDiffScreen), "review")
+        assert "would lose s3:PutBucketPolicy" in rendered(app.screen, ".pd-warning")
+        assert app.screen.focused is not None and app.screen.focused.id == "pd-cancel", "Cancel is the default"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PolicyDiffScreen), "cancelled")
+        assert live_policy(sandbox, "sandbox-admin-s3")["statements"][0]["actions"] == ["s3:*"]
+
+
+# ---- snapshots (pristine sandbox: nothing here changes it) ----------------------------------------
+
+
+def _snapshot_app(sandbox):
+    return make_app(sandbox, display_filter=stable_filter(sandbox), initial_pane="policies")
+
+
+async def _listed(app, pilot) -> None:
+    await wait_for(pilot, lambda: app.pane().complete and app.principal and app.gate.verdicts, "policies listed")
+    app.pane().apply_filter("workload")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (110, 32)])
+def test_policy_json_view_snapshot(pristine_sandbox, snap_compare, size):
+    app = _snapshot_app(pristine_sandbox)
+
+    async def prepare(pilot) -> None:
+        await _listed(app, pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyViewScreen), "view")
+
+    assert snap_compare(app, terminal_size=size, run_before=prepare)
+
+
+def test_policy_editor_with_findings_snapshot(pristine_sandbox, snap_compare):
+    app = _snapshot_app(pristine_sandbox)
+
+    async def prepare(pilot) -> None:
+        await _listed(app, pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        editor = app.screen
+        text = editor.text.replace('"Allow"', '"allow"', 1).replace('"s3:GetObject"', '"s3:GetObjekt"')
+        await replace_text(pilot, editor, text)
+        await wait_for(pilot, lambda: "1 error" in rendered(editor, "#pe-summary"), "findings")
+        editor.query_one(TextArea).move_cursor((0, 0))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(110, 32), run_before=prepare)
