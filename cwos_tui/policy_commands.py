@@ -38,7 +38,7 @@ def add_policy_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
                           "goes by)")
     sim.add_argument("--action", required=True, metavar="A", help="e.g. s3:GetObject or cwobject:CreateAccessKey")
     sim.add_argument("--resource", default="*", metavar="R", help="*, bucket, bucket/key or arn:aws:s3:::bucket/key")
-    sim.add_argument("--org-policy", action="append", type=Path, default=[], metavar="FILE",
+    sim.add_argument("--org-policy", action="extend", nargs="+", type=Path, default=[], metavar="FILE",
                      help="org policy files to use instead of the live ones (then nothing is fetched)")
     sim.add_argument("--bucket-policy", type=Path, metavar="FILE",
                      help="the bucket's policy (default: the live one; none when --org-policy is given)")

@@ -193,3 +193,15 @@ def test_pull_then_push_shows_the_diff_and_applies(sandbox, user_env, tmp_path):
     assert applied.returncode == 0 and f"applied {name}" in applied.stdout
     again = cwos("push", "--yes", str(path), env=user_env)
     assert "nothing to apply" in again.stdout
+
+
+def test_org_policy_takes_several_files_as_a_shell_glob_gives_them(tmp_path):
+    first = write(tmp_path, "a.json", GOOD_ORG)
+    second = write(tmp_path, "b.json", {"policy": {"version": "v1alpha1", "name": "ci", "statements": [
+        {"name": "ci-put", "effect": "Allow", "actions": ["s3:PutObject"], "resources": ["artifacts/*"],
+         "principals": ["role/ci"]}]}})
+    result = cwos("simulate", "--org-policy", first, second, "--principal", "role/ci", "--action", "s3:PutObject",
+                  "--resource", "artifacts/builds/x", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["matched"] == [
+        {"source": "org", "policy": "ci", "statement": "ci-put", "effect": "Allow"}]
