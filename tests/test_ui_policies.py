@@ -209,3 +209,25 @@ def test_policy_editor_with_findings_snapshot(pristine_sandbox, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(110, 32), run_before=prepare)
+
+
+async def test_edit_in_external_editor_then_review_here(sandbox, tmp_path, monkeypatch):
+    name = grant(sandbox, "coreweave/ui-external-user", ["s3:GetObject"], ["ext-bucket/*"])
+    script = tmp_path / "fake-editor"
+    script.write_text("#!/bin/sh\nsed -i 's/s3:GetObject/s3:GetObjekt/' \"$1\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_policies(app, pilot, name)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "back in the app's editor")
+        assert '"s3:GetObjekt"' in app.screen.text
+        await wait_for(pilot, lambda: "did you mean 's3:GetObject'" in rendered(app.screen, "#pe-findings"),
+                       "the edited text is checked")
+        await pilot.press("escape")
+        monkeypatch.setenv("EDITOR", str(tmp_path / "no-such-editor"))
+        await pilot.press("E")
+        await wait_for(pilot, lambda: any("cannot run the editor" in n for n in notices(app)), "explained")
+    assert live_policy(sandbox, name)["statements"][0]["actions"] == ["s3:GetObject"]

@@ -17,6 +17,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("policies.edit", "Edit policy", "e", "Edit the selected policy with live validation; a diff "
             "against the server version is shown before it is applied.", contexts=_POLICIES, mutates=True,
             permission=ENSURE, footer="Edit", priority=12),
+    Command("policies.external", "Edit in $EDITOR", "E", "Edit the selected policy in $VISUAL or $EDITOR (the "
+            "dashboard is suspended meanwhile), then check it here before applying.", contexts=_POLICIES,
+            mutates=True, permission=ENSURE, show=False, footer="$EDITOR"),
     Command("policies.delete", "Delete policy", "d", "Delete the selected policy (type its name to confirm).",
             contexts=_POLICIES, mutates=True, permission="cwobject:DeleteAccessPolicy", footer="Delete",
             priority=32),

@@ -17,6 +17,7 @@ from cwos_tui.cloud.policy.lockout import lockout_warnings
 from cwos_tui.cloud.policy.model import OrgPolicy
 from cwos_tui.cloud.policy.templates import ORG_TEMPLATES, Template, TemplateInputs
 from cwos_tui.ui.context import AppContext
+from cwos_tui.ui.external_editor import EditorError, edit_text
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
 from cwos_tui.ui.modals.policy_review import PolicyDiffScreen, TemplatePickerScreen
@@ -37,6 +38,15 @@ class PolicyReview(Message):
         self.diff = list(diff)
         self.warnings = list(warnings)
         self.new = new
+
+
+class ExternallyEdited(Message):
+    """The text back from `$EDITOR` (None: unchanged or the editor failed)."""
+
+    def __init__(self, title: str, text: str | None) -> None:
+        super().__init__()
+        self.title = title
+        self.text = text
 
 
 def policy_row(policy: OrgPolicy, label: Any = str) -> Row:
@@ -60,7 +70,7 @@ class PoliciesPane(Pane):
 
     def handlers(self) -> dict[str, Handler]:
         return {"policies.view": self.view, "policies.create": self.create, "policies.edit": self.edit,
-                "policies.delete": self.delete}
+                "policies.external": self.edit_external, "policies.delete": self.delete}
 
     async def load(self, generation: int) -> None:
         policies = await self.services.control_plane.list_policies()
@@ -109,6 +119,28 @@ class PoliciesPane(Pane):
             self.app.notify("No policy selected.", severity="warning")
             return
         self._edit_named(policy.name)
+
+    def edit_external(self, _: str = "") -> None:
+        policy = self.selected
+        if policy is None:
+            self.app.notify("No policy selected.", severity="warning")
+            return
+        title, text = f"Edit policy {policy.name}", policy_text(policy.to_wire())
+        run_work(self, self._external(title, text), "policies: $EDITOR", "policies-editor")
+
+    async def _external(self, title: str, text: str) -> Message:
+        """Worker on the event loop: `App.suspend` must be entered there."""
+        try:
+            return ExternallyEdited(title, await edit_text(self.app, text))
+        except EditorError as exc:
+            return Notice(str(exc), warning=True, reload=False)
+
+    def on_externally_edited(self, message: ExternallyEdited) -> None:
+        message.stop()
+        if message.text is None:
+            self.app.notify("Nothing changed in the editor; nothing to apply.", markup=False)
+        else:
+            self.open_editor(message.title, message.text)
 
     def _edit_named(self, name: str) -> None:
         policy = self.policies.get(name)
