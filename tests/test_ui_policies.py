@@ -231,3 +231,81 @@ async def test_edit_in_external_editor_then_review_here(sandbox, tmp_path, monke
         await pilot.press("E")
         await wait_for(pilot, lambda: any("cannot run the editor" in n for n in notices(app)), "explained")
     assert live_policy(sandbox, name)["statements"][0]["actions"] == ["s3:GetObject"]
+
+
+def plain(app, widget_id: str) -> str:
+    content = app.screen.query_one(widget_id, Static).content
+    return "".join(seg.text for seg in app.console.render(content, app.console.options.update_width(100)))
+
+
+async def ask(app, pilot, principal: str, action: str, resource: str) -> str:
+    from cwos_tui.ui.modals.policy_simulator import SimulatorScreen
+
+    screen = app.screen
+    assert isinstance(screen, SimulatorScreen)
+    before = screen.answer
+    for ident, value in (("sim-principal", principal), ("sim-action", action), ("sim-resource", resource)):
+        screen.query_one(f"#{ident}", Input).value = value
+    screen.query_one("#sim-resource", Input).focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen.answer is not before, "the simulator answered")
+    return plain(app, "#sim-result")
+
+
+async def test_simulator_answers_with_step_statements_authcani_and_a_matrix(sandbox):
+    from cwos_tui.ui.modals.policy_simulator import SimulatorScreen
+
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_policies(app, pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimulatorScreen), "simulator")
+        assert app.screen.query_one("#sim-principal", Input).value == sandbox.admin_principal
+        text = await ask(app, pilot, sandbox.admin_principal, "s3:DeleteObject", "training-data/raw/a.bin")
+        assert "✖ deny" in text and "step bucket-deny" in text
+        assert "Deny  bucket policy training-data / statement ProtectRawData" in text
+        assert "Allow org policy sandbox-admin-s3 / statement admin-full-s3" in text
+        assert "AuthCanI agrees for you: denied" in text
+        text = await ask(app, pilot, sandbox.admin_principal, "cwobject:DeleteAccessPolicy", "*")
+        assert "step no-org-allow" in text and "Mismatch: AuthCanI says allowed" in text and "Admin role" in text
+        text = await ask(app, pilot, f"{sandbox.admin_principal}, coreweave/nobody", "s3:GetObject, s3:PutObject",
+                         "arn:aws:s3:::training-data/x")
+        assert text.count("✔ allow") == 2 and text.count("✖ deny") == 2
+        assert "bucket-allow" in text and "no-org-allow" in text
+        text = await ask(app, pilot, "x", "GetObject", "*")
+        assert "is not an action" in text
+
+
+async def test_what_if_simulation_from_the_editor_applies_nothing(sandbox):
+    from cwos_tui.ui.modals.policy_simulator import SimulatorScreen
+
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_policies(app, pilot, "sandbox-admin-s3")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        editor = app.screen
+        await replace_text(pilot, editor, editor.text.replace('"s3:*"', '"s3:GetObject"'))
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimulatorScreen), "what-if simulator")
+        text = await ask(app, pilot, sandbox.admin_principal, "s3:PutObject", "model-checkpoints/x")
+        assert "What-if" in text and "step no-org-allow" in text and "AuthCanI" not in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is editor, "back in the editor")
+    assert live_policy(sandbox, "sandbox-admin-s3")["statements"][0]["actions"] == ["s3:*"]
+
+
+def test_simulator_matrix_snapshot_80x24(pristine_sandbox, snap_compare):
+    """Resource `*`: nothing reads S3, so the pristine sandbox stays as seeded."""
+    from cwos_tui.ui.modals.policy_simulator import SimulatorScreen
+
+    app = _snapshot_app(pristine_sandbox)
+
+    async def prepare(pilot) -> None:
+        await _listed(app, pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimulatorScreen), "simulator")
+        await ask(app, pilot, "role/ml-engineers, saml/ml-engineers",
+                  "cwobject:CreateAccessKeyOIDC, s3:ListAllMyBuckets", "*")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=prepare)

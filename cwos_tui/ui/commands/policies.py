@@ -20,6 +20,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("policies.external", "Edit in $EDITOR", "E", "Edit the selected policy in $VISUAL or $EDITOR (the "
             "dashboard is suspended meanwhile), then check it here before applying.", contexts=_POLICIES,
             mutates=True, permission=ENSURE, show=False, footer="$EDITOR"),
+    Command("policies.simulate", "Simulate access", "s", "May principal P do action A on resource R? Allow or "
+            "deny, the deciding step and every matched statement; commas give a matrix.", contexts=_POLICIES,
+            permission="cwobject:ListAccessPolicy", footer="Simulate", priority=14, aliases=("sim", "simulate")),
     Command("policies.delete", "Delete policy", "d", "Delete the selected policy (type its name to confirm).",
             contexts=_POLICIES, mutates=True, permission="cwobject:DeleteAccessPolicy", footer="Delete",
             priority=32),
@@ -31,6 +34,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("policy_view.up", "Scroll up", "up,k", "Scroll up.", contexts=VIEW, show=False, action="scroll(-1)"),
     Command("policy_editor.apply", "Review and apply", "ctrl+s", "Check the policy, then show the diff against "
             "the server version before applying.", contexts=EDITOR, footer="Review & apply", action="apply"),
+    Command("policy_editor.simulate", "What-if simulation", "ctrl+t", "Simulate access with the edited policy in "
+            "place of its live version (nothing is applied).", contexts=EDITOR, footer="What-if", action="simulate"),
     Command("policy_editor.cancel", "Cancel", "escape", "Leave the editor; nothing is applied.", contexts=EDITOR,
             footer="Cancel", action="cancel"),
 )

@@ -5,6 +5,8 @@ the diff against the server version before anything is applied); Esc leaves with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -55,8 +57,10 @@ class PolicyEditorScreen(ModalScreen[str | None]):
     PolicyEditorScreen #pe-help { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, title: str, text: str, *, kind: PolicyKind = "org", bucket: str | None = None) -> None:
+    def __init__(self, title: str, text: str, *, kind: PolicyKind = "org", bucket: str | None = None,
+                 on_simulate: Callable[[str], None] | None = None) -> None:
         super().__init__()
+        self.on_simulate = on_simulate
         self.editor_title = title
         self.initial = text
         self.kind: PolicyKind = kind
@@ -75,7 +79,9 @@ class PolicyEditorScreen(ModalScreen[str | None]):
                     with VerticalScroll(id="pe-findings-scroll"):
                         yield Static("", id="pe-findings", markup=False)
             yield Static("", id="pe-problem", markup=False)
-            yield Static("Ctrl+S review & apply  Esc cancel", id="pe-help", markup=False)
+            keys = "Ctrl+S review & apply  Ctrl+T what-if  Esc cancel" if self.on_simulate else \
+                "Ctrl+S review & apply  Esc cancel"
+            yield Static(keys, id="pe-help", markup=False)
 
     def on_mount(self) -> None:
         self.show_findings()
@@ -96,13 +102,23 @@ class PolicyEditorScreen(ModalScreen[str | None]):
         self.query_one("#pe-summary", Static).update(summary(self.report))
         self.query_one("#pe-findings", Static).update(findings_text(self.report.findings))
 
+    def refuse_errors(self, doing: str) -> bool:
+        """True (and the first error shown) when the text has errors."""
+        if self.report.ok:
+            return False
+        errors = self.report.counts()[Severity.ERROR]
+        first = next(f for f in self.report.findings if f.severity is Severity.ERROR)
+        self.query_one("#pe-problem", Static).update(
+            f"Not {doing}: fix {errors} error{'s' * (errors != 1)} first (line {first.line}).")
+        self.query_one(TextArea).move_cursor((first.line - 1, max(first.column - 1, 0)))
+        return True
+
+    def action_simulate(self) -> None:
+        if self.on_simulate is not None and not self.refuse_errors("simulated"):
+            self.on_simulate(self.text)
+
     def action_apply(self) -> None:
-        if not self.report.ok:
-            errors = self.report.counts()[Severity.ERROR]
-            first = next(f for f in self.report.findings if f.severity is Severity.ERROR)
-            self.query_one("#pe-problem", Static).update(
-                f"Not applied: fix {errors} error{'s' * (errors != 1)} first (line {first.line}).")
-            self.query_one(TextArea).move_cursor((first.line - 1, max(first.column - 1, 0)))
+        if self.refuse_errors("applied"):
             return
         self.dismiss(self.text)
 

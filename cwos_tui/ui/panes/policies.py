@@ -21,10 +21,12 @@ from cwos_tui.ui.external_editor import EditorError, edit_text
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
 from cwos_tui.ui.modals.policy_review import PolicyDiffScreen, TemplatePickerScreen
+from cwos_tui.ui.modals.policy_simulator import SimulatorScreen
 from cwos_tui.ui.modals.policy_view import PolicyViewScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.panes.base import Notice, Pane
+from cwos_tui.ui.panes.policy_simulation import evaluate
 from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.widgets.row_list import Column, Row
 
@@ -70,7 +72,8 @@ class PoliciesPane(Pane):
 
     def handlers(self) -> dict[str, Handler]:
         return {"policies.view": self.view, "policies.create": self.create, "policies.edit": self.edit,
-                "policies.external": self.edit_external, "policies.delete": self.delete}
+                "policies.external": self.edit_external, "policies.delete": self.delete,
+                "policies.simulate": lambda _: self.simulate()}
 
     async def load(self, generation: int) -> None:
         policies = await self.services.control_plane.list_policies()
@@ -152,7 +155,11 @@ class PoliciesPane(Pane):
             if result is not None:
                 run_work(self, self.review(result), "policies: review", "policies-review")
 
-        self.app.push_screen(PolicyEditorScreen(title, text, kind="org"), edited)
+        def what_if(edited_text: str) -> None:
+            report = lint_text(edited_text, kind="org")
+            self.simulate([OrgPolicy.model_validate(org_policy_object(report.value))])
+
+        self.app.push_screen(PolicyEditorScreen(title, text, kind="org", on_simulate=what_if), edited)
 
     async def review(self, text: str) -> PolicyReview:
         """Worker: compare the edited policy with the server's current policies."""
@@ -176,6 +183,14 @@ class PoliciesPane(Pane):
             return Notice(f"Applied policy {policy.name}")
 
         mutate(self, PolicyDiffScreen(question, message.diff, message.warnings), apply, "policies: apply")
+
+    # ---- simulate ------------------------------------------------------------------------------
+
+    def simulate(self, what_if: Sequence[OrgPolicy] = ()) -> None:
+        ctx = self.ctx
+        title = "Access simulator" + (" (what-if: edited policy, not applied)" if what_if else "")
+        self.app.push_screen(SimulatorScreen(title, lambda q: evaluate(ctx, q, what_if),
+                                             principal=ctx.identity.principal_name))
 
     # ---- delete --------------------------------------------------------------------------------
 
