@@ -27,6 +27,13 @@ def live_policy(sandbox, name: str) -> dict | None:
     return next((p for p in r.json()["policies"] if p["name"] == name), None)
 
 
+async def shown(pilot, app, screen_class, what: str):
+    """Wait until a screen of `screen_class` is on top and mounted (composed, its on_mount run)."""
+    await wait_for(pilot, lambda: isinstance(app.screen, screen_class) and app.screen.is_mounted
+                   and app.screen.query("*"), what)
+    return app.screen
+
+
 def rendered(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
@@ -52,19 +59,18 @@ async def test_enter_shows_the_whole_policy_as_json_and_e_edits_it(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         await open_policies(app, pilot, "analyst-read-checkpoints")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyViewScreen), "policy view")
-        shown = app.screen.query_one("#pv-json", Static).content
-        text = "".join(seg.text for seg in app.console.render(shown, app.console.options.update_width(100)))
+        await shown(pilot, app, PolicyViewScreen, "policy view")
+        text = plain(app, "#pv-json")
         for needle in ('"version": "v1alpha1"', '"analyst-mint-keys"', '"cwobject:CreateAccessKey"',
                        '"model-checkpoints/*"'):
             assert needle in text
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        await shown(pilot, app, PolicyEditorScreen, "editor")
         assert '"analyst-read"' in app.screen.text and "no problems" in rendered(app.screen, "#pe-summary")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, PolicyEditorScreen), "editor closed")
         await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyViewScreen), "i shows the same view")
+        await shown(pilot, app, PolicyViewScreen, "i shows the same view")
 
 
 async def test_create_from_template_with_live_findings_diff_and_apply(sandbox):
@@ -73,11 +79,11 @@ async def test_create_from_template_with_live_findings_diff_and_apply(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_policies(app, pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, TemplatePickerScreen), "template picker")
+        await shown(pilot, app, TemplatePickerScreen, "template picker")
         titles = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
         assert "Full S3 for one principal or role" in titles and "Read-only on a prefix" in titles
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor on the template")
+        await shown(pilot, app, PolicyEditorScreen, "editor on the template")
         editor = app.screen
         assert sandbox.admin_principal in editor.text, "the template names the user's own principal"
         doc = json.loads(editor.text)
@@ -97,7 +103,7 @@ async def test_create_from_template_with_live_findings_diff_and_apply(sandbox):
         await replace_text(pilot, editor, json.dumps(doc, indent=2))
         await wait_for(pilot, lambda: "no problems" in rendered(editor, "#pe-summary"), "clean")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyDiffScreen), "diff before applying")
+        await shown(pilot, app, PolicyDiffScreen, "diff before applying")
         diff = rendered(app.screen, "#pd-lines")
         assert f"Create org policy {name}?" in rendered(app.screen, "Static")
         assert '+          "s3:GetObject"' in diff and f"+++ new/{name}" in diff
@@ -113,13 +119,13 @@ async def test_edit_shows_the_diff_against_the_server_version(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         await open_policies(app, pilot, name)
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        await shown(pilot, app, PolicyEditorScreen, "editor")
         editor = app.screen
         # someone else changes the policy meanwhile: the diff is against what the server has now
         grant(sandbox, "coreweave/ui-edit-user", ["s3:ListBucket"], ["edit-bucket"], name=name)
         await replace_text(pilot, editor, editor.text.replace('"s3:GetObject"', '"s3:PutObject"'))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyDiffScreen), "diff")
+        await shown(pilot, app, PolicyDiffScreen, "diff")
         diff = rendered(app.screen, "#pd-lines")
         assert '-          "s3:ListBucket"' in diff and '+          "s3:PutObject"' in diff
         assert '"edit-bucket"' in diff, "the server's resources are shown as removed"
@@ -134,7 +140,7 @@ async def test_delete_needs_the_typed_name(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_policies(app, pilot, name)
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen), "typed confirmation")
+        await shown(pilot, app, TypeToConfirmScreen, "typed confirmation")
         assert name in rendered(app.screen, ".ttc-target")
         app.screen.query_one(Input).value = "something-else"
         await pilot.press("enter")
@@ -152,16 +158,16 @@ async def test_lock_out_warnings_before_delete_and_before_apply(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         await open_policies(app, pilot, "sandbox-admin-s3")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen), "confirmation")
+        await shown(pilot, app, TypeToConfirmScreen, "confirmation")
         warning = rendered(app.screen, ".ttc-warning")
         assert "would lose s3:PutBucketPolicy" in warning and sandbox.admin_principal in warning
         await pilot.press("escape")
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        await shown(pilot, app, PolicyEditorScreen, "editor")
         editor = app.screen
         await replace_text(pilot, editor, editor.text.replace('"s3:*"', '"s3:GetObject"'))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyDiffScreen), "review")
+        await shown(pilot, app, PolicyDiffScreen, "review")
         assert "would lose s3:PutBucketPolicy" in rendered(app.screen, ".pd-warning")
         assert app.screen.focused is not None and app.screen.focused.id == "pd-cancel", "Cancel is the default"
         await pilot.press("enter")
@@ -189,7 +195,7 @@ def test_policy_json_view_snapshot(pristine_sandbox, snap_compare, size):
     async def prepare(pilot) -> None:
         await _listed(app, pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyViewScreen), "view")
+        await shown(pilot, app, PolicyViewScreen, "view")
 
     assert snap_compare(app, terminal_size=size, run_before=prepare)
 
@@ -200,7 +206,7 @@ def test_policy_editor_with_findings_snapshot(pristine_sandbox, snap_compare):
     async def prepare(pilot) -> None:
         await _listed(app, pilot)
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        await shown(pilot, app, PolicyEditorScreen, "editor")
         editor = app.screen
         text = editor.text.replace('"Allow"', '"allow"', 1).replace('"s3:GetObject"', '"s3:GetObjekt"')
         await replace_text(pilot, editor, text)
@@ -222,7 +228,7 @@ async def test_edit_in_external_editor_then_review_here(sandbox, tmp_path, monke
     async with app.run_test(size=SIZE) as pilot:
         await open_policies(app, pilot, name)
         await pilot.press("E")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "back in the app's editor")
+        await shown(pilot, app, PolicyEditorScreen, "back in the app's editor")
         assert '"s3:GetObjekt"' in app.screen.text
         await wait_for(pilot, lambda: "did you mean 's3:GetObject'" in rendered(app.screen, "#pe-findings"),
                        "the edited text is checked")
@@ -259,7 +265,7 @@ async def test_simulator_answers_with_step_statements_authcani_and_a_matrix(sand
     async with app.run_test(size=SIZE) as pilot:
         await open_policies(app, pilot)
         await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimulatorScreen), "simulator")
+        await shown(pilot, app, SimulatorScreen, "simulator")
         assert app.screen.query_one("#sim-principal", Input).value == sandbox.admin_principal
         text = await ask(app, pilot, sandbox.admin_principal, "s3:DeleteObject", "training-data/raw/a.bin")
         assert "✖ deny" in text and "step bucket-deny" in text
@@ -283,11 +289,11 @@ async def test_what_if_simulation_from_the_editor_applies_nothing(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         await open_policies(app, pilot, "sandbox-admin-s3")
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, PolicyEditorScreen), "editor")
+        await shown(pilot, app, PolicyEditorScreen, "editor")
         editor = app.screen
         await replace_text(pilot, editor, editor.text.replace('"s3:*"', '"s3:GetObject"'))
         await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimulatorScreen), "what-if simulator")
+        await shown(pilot, app, SimulatorScreen, "what-if simulator")
         text = await ask(app, pilot, sandbox.admin_principal, "s3:PutObject", "model-checkpoints/x")
         assert "What-if" in text and "step no-org-allow" in text and "AuthCanI" not in text
         await pilot.press("escape")
@@ -304,7 +310,7 @@ def test_simulator_matrix_snapshot_80x24(pristine_sandbox, snap_compare):
     async def prepare(pilot) -> None:
         await _listed(app, pilot)
         await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimulatorScreen), "simulator")
+        await shown(pilot, app, SimulatorScreen, "simulator")
         await ask(app, pilot, "role/ml-engineers, saml/ml-engineers",
                   "cwobject:CreateAccessKeyOIDC, s3:ListAllMyBuckets", "*")
 

@@ -22,3 +22,18 @@ def diff_lines(name: str, live: dict[str, Any] | None, new: dict[str, Any] | Non
 def diff_text(name: str, live: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
     lines = diff_lines(name, live, new)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def pretty_json(text: str) -> str:
+    """`text` indented the way the editor shows it (unchanged when it is not JSON)."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    except ValueError:
+        return text
+
+
+def text_diff_lines(name: str, live: str | None, new: str | None) -> list[str]:
+    """Unified diff of two policy texts (both pretty-printed first, so layout alone is no change)."""
+    before = pretty_json(live).splitlines() if live is not None else []
+    after = pretty_json(new).splitlines() if new is not None else []
+    return list(difflib.unified_diff(before, after, f"live/{name}", f"new/{name}", lineterm=""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cwos_tui.ui.commands.model import Command
 
 _POLICIES = frozenset({"policies"})
+_BUCKETS = frozenset({"buckets"})
 VIEW = frozenset({"policy-view"})
 EDITOR = frozenset({"policy-editor"})
 ENSURE = "cwobject:EnsureAccessPolicy"
@@ -26,6 +27,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("policies.delete", "Delete policy", "d", "Delete the selected policy (type its name to confirm).",
             contexts=_POLICIES, mutates=True, permission="cwobject:DeleteAccessPolicy", footer="Delete",
             priority=32),
+    # bucket policies: the server decides (AuthCanI verdicts are per open bucket, not per selected row)
+    Command("buckets.policy", "Bucket policy", "p", "View the selected bucket's policy (e edits it), or start one "
+            "from a template; the same editor and validator as org policies.", contexts=_BUCKETS,
+            footer="Policy", priority=20, aliases=("bp",)),
+    Command("buckets.policy_edit", "Edit bucket policy", "ctrl+e", "Edit the selected bucket's policy (or start "
+            "one from a template); the diff against the live policy is shown before applying.", contexts=_BUCKETS,
+            mutates=True, show=False, footer="Edit policy"),
+    Command("buckets.policy_delete", "Delete bucket policy", "P", "Delete the selected bucket's policy (type the "
+            "bucket name to confirm).", contexts=_BUCKETS, mutates=True, show=False, footer="Del policy"),
     Command("policy_view.close", "Close", "escape,q,enter", "Close the policy.", contexts=VIEW, footer="Close",
             action="close"),
     Command("policy_view.edit", "Edit", "e", "Edit this policy.", contexts=VIEW, footer="Edit", action="edit"),

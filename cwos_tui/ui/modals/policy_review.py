@@ -37,7 +37,7 @@ class PolicyDiffScreen(FormScreen[bool]):
     PolicyDiffScreen { align: center middle; }
     PolicyDiffScreen > Vertical { width: 100%; max-width: 110; height: auto; max-height: 100%;
         border: thick $warning; background: $surface; padding: 0 1; }
-    PolicyDiffScreen #pd-diff { height: auto; max-height: 1fr; }
+    PolicyDiffScreen #pd-diff { height: auto; max-height: 65vh; }
     PolicyDiffScreen .pd-warning { color: $error; text-style: bold; margin-bottom: 1; }
     PolicyDiffScreen Horizontal { height: auto; margin-top: 1; }
     PolicyDiffScreen Button { margin-right: 2; }

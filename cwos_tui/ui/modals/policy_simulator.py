@@ -126,7 +126,7 @@ class SimulatorScreen(FormScreen[None]):
     SimulatorScreen Horizontal { margin-bottom: 1; }
     SimulatorScreen Label { width: 11; }
     SimulatorScreen Input { width: 1fr; }
-    SimulatorScreen #sim-scroll { height: auto; max-height: 1fr; }
+    SimulatorScreen #sim-scroll { height: auto; max-height: 60vh; }
     SimulatorScreen #sim-help { color: $text-muted; height: auto; }
     """
 

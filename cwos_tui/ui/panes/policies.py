@@ -16,6 +16,7 @@ from cwos_tui.cloud.policy.lint import lint_text, org_policy_object
 from cwos_tui.cloud.policy.lockout import lockout_warnings
 from cwos_tui.cloud.policy.model import OrgPolicy
 from cwos_tui.cloud.policy.templates import ORG_TEMPLATES, Template, TemplateInputs
+from cwos_tui.ui import commands
 from cwos_tui.ui.context import AppContext
 from cwos_tui.ui.external_editor import EditorError, edit_text
 from cwos_tui.ui.handlers import Handler
@@ -95,8 +96,21 @@ class PoliciesPane(Pane):
         if policy is None:
             return None
         name = policy.name
+
+        def edit() -> None:
+            if self.allowed("policies.edit"):
+                self._edit_named(name)
+
         return PolicyViewScreen(f"Policy {name}", policy_text(policy.to_wire()),
-                                display_filter=self.ctx.display_filter, on_edit=lambda: self._edit_named(name))
+                                display_filter=self.ctx.display_filter, on_edit=edit)
+
+    def allowed(self, command_id: str) -> bool:
+        """The gate's word for a command reached from a screen (the view's `e`), said when it refuses."""
+        command = commands.get(command_id)
+        refusal = self.ctx.gate.refusal(command) if command is not None else None
+        if refusal:
+            self.app.notify(refusal, severity="warning", markup=False)
+        return refusal is None
 
     def view(self, _: str = "") -> None:
         screen = self.details_screen()
