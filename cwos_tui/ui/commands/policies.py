@@ -30,7 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     # bucket policies: the server decides (AuthCanI verdicts are per open bucket, not per selected row)
     Command("buckets.policy", "Bucket policy", "p", "View the selected bucket's policy (e edits it), or start one "
             "from a template; the same editor and validator as org policies.", contexts=_BUCKETS,
-            footer="Policy", priority=20, aliases=("bp",)),
+            show=False, footer="Policy", priority=20, aliases=("bp",)),
     Command("buckets.policy_edit", "Edit bucket policy", "ctrl+e", "Edit the selected bucket's policy (or start "
             "one from a template); the diff against the live policy is shown before applying.", contexts=_BUCKETS,
             mutates=True, show=False, footer="Edit policy"),
