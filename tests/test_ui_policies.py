@@ -317,3 +317,24 @@ def test_simulator_matrix_snapshot_80x24(pristine_sandbox, snap_compare):
                   "cwobject:CreateAccessKeyOIDC, s3:ListAllMyBuckets", "*")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=prepare)
+
+
+async def test_hostile_statement_names_are_inert_in_the_view_and_the_editor(sandbox):
+    name = f"hostile-{uuid.uuid4().hex[:8]}"
+    policy = {"version": "v1alpha1", "name": name, "statements": [
+        {"name": "evil\u202e\x1b[31mred\x7f", "effect": "Allow", "actions": ["s3:GetObject"],
+         "resources": ["h-bucket/*"], "principals": ["coreweave/hostile"]}]}
+    httpx.post(f"{sandbox.control_plane}/v1/cwobject/access-policy", json={"policy": policy},
+               headers=admin_headers(sandbox)).raise_for_status()
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_policies(app, pilot, name)
+        await pilot.press("enter")
+        await shown(pilot, app, PolicyViewScreen, "view")
+        text = plain(app, "#pv-json")
+        assert "evil\\u202e\\u001b[31mred\\u007f" in text
+        assert not any(c in text for c in "\u202e\x1b\x7f")
+        await pilot.press("e")
+        editor = await shown(pilot, app, PolicyEditorScreen, "editor")
+        assert not any(c in editor.text for c in "\u202e\x1b\x7f")
+        assert json.loads(editor.text)["policy"]["statements"][0]["name"] == "evil\u202e\x1b[31mred\x7f"

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any
+
+#: characters a terminal would act on or that reorder text (DEL, C1 controls, bidi and zero-width marks, BOM);
+#: JSON writes C0 controls as escapes already
+_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def json_text(value: Any) -> str:
+    """Indented JSON in which every unsafe character is a `\\uXXXX` escape: the same JSON value, but inert
+    on a terminal (editors and viewers show it as typed-out escapes)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def policy_text(policy: dict[str, Any]) -> str:
     """The file form of one org policy: `{"policy": {...}}`, indented, stable."""
-    return json.dumps({"policy": policy}, indent=2, ensure_ascii=False) + "\n"
+    return json_text({"policy": policy})
 
 
 def diff_lines(name: str, live: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
@@ -27,9 +39,9 @@ def diff_text(name: str, live: dict[str, Any] | None, new: dict[str, Any] | None
 def pretty_json(text: str) -> str:
     """`text` indented the way the editor shows it (unchanged when it is not JSON)."""
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.loads(text))
     except ValueError:
-        return text
+        return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def text_diff_lines(name: str, live: str | None, new: str | None) -> list[str]:

@@ -6,10 +6,11 @@ the editor opens on a policy that is valid for them; `lint_text` finds nothing w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from cwos_tui.cloud.policy.diff import json_text
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Template:
     build: Callable[[TemplateInputs], dict[str, Any]]
 
     def text(self, inputs: TemplateInputs) -> str:
-        return json.dumps(self.build(inputs), indent=2) + "\n"
+        return json_text(self.build(inputs))
 
 
 def _org(name: str, *statements: dict[str, Any]) -> dict[str, Any]:
