@@ -118,3 +118,20 @@ async def test_read_only_views_bucket_policies_but_does_not_edit_them(sandbox):
         await pilot.press("e")
         await wait_for(pilot, lambda: any("read-only" in n for n in notices(app)), "refused")
         assert not isinstance(app.screen, PolicyEditorScreen)
+
+
+def test_bucket_policy_view_snapshot_80x24(private_sandbox, snap_compare):
+    """The seeded training-data policy on a sandbox of this module's own (reading it mints an S3 key only)."""
+    from tests.ui_support import stable_filter
+
+    app = make_app(private_sandbox, display_filter=stable_filter(private_sandbox), initial_pane="buckets")
+
+    async def prepare(pilot) -> None:
+        pane = app.pane("buckets")
+        await wait_for(pilot, lambda: pane.complete and app.principal and app.gate.verdicts, "buckets listed")
+        pane.apply_filter("training-data")
+        await wait_for(pilot, lambda: pane.row_list.count == 1, "training-data only")
+        await pilot.press("p")
+        await shown(pilot, app, PolicyViewScreen, "bucket policy")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=prepare)

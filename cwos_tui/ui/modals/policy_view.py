@@ -29,9 +29,9 @@ class PolicyViewScreen(ModalScreen[None]):
     BINDINGS = commands.screen_bindings("policy-view")
     DEFAULT_CSS = """
     PolicyViewScreen { align: center middle; }
-    PolicyViewScreen > #pv-box { width: 100%; max-width: 110; height: auto; max-height: 100%;
+    PolicyViewScreen > #pv-box { width: 100%; max-width: 110; height: 100%;
         border: round $accent; border-title-style: bold; background: $surface; padding: 0 1; }
-    PolicyViewScreen #pv-scroll { height: auto; max-height: 100%; scrollbar-size-vertical: 1; }
+    PolicyViewScreen #pv-scroll { height: 1fr; scrollbar-size-vertical: 1; }
     PolicyViewScreen #pv-help { height: 1; color: $text-muted; }
     """
 
