@@ -205,3 +205,15 @@ def test_org_policy_takes_several_files_as_a_shell_glob_gives_them(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["matched"] == [
         {"source": "org", "policy": "ci", "statement": "ci-put", "effect": "Allow"}]
+
+
+def test_lint_reads_a_bom_and_refuses_what_is_not_text(tmp_path):
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD_ORG).encode())
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b'{"policy": "\xff\xfe"}')
+    result = cwos("lint", str(bom), str(binary), str(tmp_path))
+    assert result.returncode == 2
+    assert f"{bom}: ok (org policy)" in result.stdout
+    assert "binary.json: not UTF-8 text" in result.stderr and "cannot read" in result.stderr
+    assert "Traceback" not in result.stderr
