@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--credential-process", action="store_true",
                     help="aws only: refresh keys through `cwos-tui credential-process` instead of storing them")
     ex.add_argument("--force", action="store_true", help="replace an existing profile, remote or file")
+    from cwos_tui.policy_commands import add_policy_parser
+
+    add_policy_parser(sub)
     return parser
 
 
@@ -67,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cwos_tui.ui.launcher import run_setup
 
         return run_setup(profile_name=args.sub_profile, read_only=args.read_only)
+    if args.command == "policy":
+        from cwos_tui.policy_commands import run_policy
+
+        return run_policy(args)
     if args.command in ("credential-process", "export"):
         from cwos_tui.credential_commands import run_credential_process, run_export
 

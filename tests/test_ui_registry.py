@@ -9,6 +9,8 @@ from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.modals.help import HelpScreen
+from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
+from cwos_tui.ui.modals.policy_view import PolicyViewScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
 from cwos_tui.ui.wizard.screen import WizardScreen
 
@@ -19,6 +21,8 @@ SCREENS = {
     "help": (HelpScreen,),
     "detail": (DetailScreen,),
     "wizard": (WizardScreen,),
+    "policy-view": (PolicyViewScreen,),
+    "policy-editor": (PolicyEditorScreen,),
 }
 
 

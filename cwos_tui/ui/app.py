@@ -27,9 +27,9 @@ from cwos_tui.ui.context import AppContext, default_token_book
 from cwos_tui.ui.gate import Gate
 from cwos_tui.ui.handlers import HandlerTable
 from cwos_tui.ui.palette import RegistryCommands
-from cwos_tui.ui.panes.admin import PoliciesPane
 from cwos_tui.ui.panes.base import Pane
 from cwos_tui.ui.panes.keys import KeysPane
+from cwos_tui.ui.panes.policies import PoliciesPane
 from cwos_tui.ui.panes.storage import BucketsPane, ObjectsPane
 from cwos_tui.ui.panes.tokens import TokensPane
 from cwos_tui.ui.startup import ConnectionLifecycle, PendingStart

@@ -165,6 +165,10 @@ class AppCommands(_AppBase):
     def show_details(self, _: str) -> None:
         from cwos_tui.ui.modals.detail import DetailScreen
 
+        screen = self.pane().details_screen()
+        if screen is not None:
+            self.push_screen(screen)
+            return
         details = self.pane().details()
         if details is None:
             self.notify("Nothing selected.", severity="warning")

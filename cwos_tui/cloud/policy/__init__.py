@@ -16,8 +16,11 @@ from cwos_tui.cloud.policy.bucket_policy import (
     parse_bucket_policy,
     principal_arn,
 )
+from cwos_tui.cloud.policy.bucket_validate import is_bucket_policy, validate_bucket_policy
 from cwos_tui.cloud.policy.conditions import Condition, ConditionError
 from cwos_tui.cloud.policy.evaluate import Decision, Outcome, evaluate, glob_match, is_global_action
+from cwos_tui.cloud.policy.findings import Finding, Severity, errors_only, has_errors
+from cwos_tui.cloud.policy.lint import LintReport, lint_text
 from cwos_tui.cloud.policy.model import POLICY_VERSION, OrgPolicy, PolicyStatement
 from cwos_tui.cloud.policy.s3_operations import (
     ORG_POLICY_ONLY_ACTIONS,
@@ -29,7 +32,7 @@ from cwos_tui.cloud.policy.s3_operations import (
     org_resource,
     s3_operation,
 )
-from cwos_tui.cloud.policy.validate import Finding, Severity, errors_only, validate_org_policy
+from cwos_tui.cloud.policy.validate import validate_org_policy
 
 __all__ = [
     "ORG_POLICY_ONLY_ACTIONS",
@@ -43,6 +46,7 @@ __all__ = [
     "ConditionError",
     "Decision",
     "Finding",
+    "LintReport",
     "MatchedStatement",
     "OrgPolicy",
     "Outcome",
@@ -57,12 +61,16 @@ __all__ = [
     "errors_only",
     "evaluate",
     "glob_match",
+    "has_errors",
+    "is_bucket_policy",
     "is_global_action",
+    "lint_text",
     "object_arn",
     "org_resource",
     "parse_bucket_policy",
     "principal_arn",
     "s3_operation",
     "uses_bucket_policy",
+    "validate_bucket_policy",
     "validate_org_policy",
 ]

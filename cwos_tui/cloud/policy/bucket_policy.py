@@ -18,10 +18,10 @@ from cwos_tui.cloud.policy.s3_operations import S3_ARN_PREFIX
 
 POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 PRINCIPAL_KEYS = ("AWS", "CW")
-_KNOWN_FIELDS = frozenset({"Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "Condition"})
-_SID_RE = re.compile(r"^[A-Za-z0-9]*$")
-_ACTION_RE = re.compile(r"^(\*|s3:[A-Za-z0-9*?]+)$")
-_PRINCIPAL_ARN_RE = re.compile(r"^arn:aws:iam::[^:]*:.+$")
+STATEMENT_FIELDS = frozenset({"Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "Condition"})
+SID_RE = re.compile(r"^[A-Za-z0-9]*$")
+ACTION_RE = re.compile(r"^(\*|s3:[A-Za-z0-9*?]+)$")
+PRINCIPAL_ARN_RE = re.compile(r"^arn:aws:iam::[^:]*:.+$")
 
 
 class BucketPolicyError(ValueError):
@@ -94,12 +94,12 @@ def parse_bucket_policy(text: str | bytes, bucket: str) -> BucketPolicy:
 def _statement(item: object, at: str, bucket: str) -> BucketStatement:
     if not isinstance(item, dict):
         raise BucketPolicyError(f"{at} must be an object")
-    unknown = set(item) - _KNOWN_FIELDS
+    unknown = set(item) - STATEMENT_FIELDS
     if unknown:
         raise BucketPolicyError(f"{at}: unsupported field(s) {', '.join(sorted(unknown))} (the sandbox supports "
                                 "Sid, Effect, Principal, Action, NotAction, Resource, Condition)")
     sid = item.get("Sid", "")
-    if not isinstance(sid, str) or not _SID_RE.match(sid):
+    if not isinstance(sid, str) or not SID_RE.match(sid):
         raise BucketPolicyError(f"{at}.Sid may contain only ASCII letters and digits")
     effect = item.get("Effect")
     if effect not in ("Allow", "Deny"):
@@ -135,7 +135,7 @@ def _principals(value: object, at: str) -> tuple[str, ...]:
         if key not in PRINCIPAL_KEYS:
             raise BucketPolicyError(f"{at}: unsupported principal type {key!r} (use \"AWS\" or \"CW\")")
         for name in _strings(names, f"{at}.{key}"):
-            if name != "*" and not _PRINCIPAL_ARN_RE.match(name):
+            if name != "*" and not PRINCIPAL_ARN_RE.match(name):
                 raise BucketPolicyError(f"{at}.{key}: invalid principal {name!r}; use \"*\" or an ARN such as "
                                         "arn:aws:iam::<org-id>:coreweave/<user-id> or "
                                         "arn:aws:iam::<org-id>:saml/<group-id>")
@@ -149,7 +149,7 @@ def _actions(value: object, at: str) -> tuple[str, ...]:
         if action.lower().startswith("cwobject:"):
             raise BucketPolicyError(f"{at}: {action!r}: bucket policies grant only S3 actions; cwobject actions "
                                     "come from org policies")
-        if not _ACTION_RE.match(action):
+        if not ACTION_RE.match(action):
             raise BucketPolicyError(f"{at}: {action!r} is not an S3 action (s3:<Operation>, s3:* or *)")
     return actions
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -188,6 +189,10 @@ class Pane(Vertical):
             return None
         fields = [(column.title, cell) for column, cell in zip(self.COLUMNS, row.cells, strict=False) if cell]
         return (row.cells[0] if row.cells else "Row", fields)
+
+    def details_screen(self) -> Screen[Any] | None:
+        """A pane's own detail screen for `i` (None: the generic detail view of `details()`)."""
+        return None
 
     def open_selected(self) -> bool:
         """Enter on a row; False when the pane has no drill-down (the app then shows the details)."""

@@ -14,13 +14,14 @@ from cwos_tui.ui.messages import LocationShown, OpenLocation, ShowPane
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.mutation import mutate
 from cwos_tui.ui.panes.base import Notice, Pane
+from cwos_tui.ui.panes.bucket_policies import BucketPolicies
 from cwos_tui.ui.text import human_size, safe_text, short_time
 from cwos_tui.ui.widgets.row_list import Column, Row
 
 OBJECT_PAGE = 1000
 
 
-class BucketsPane(Pane):
+class BucketsPane(BucketPolicies, Pane):
     """ListBucketInfo (location, usage); S3 ListBuckets when the principal may not call it."""
 
     pane_id = "buckets"
