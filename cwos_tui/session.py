@@ -126,7 +126,8 @@ def connection_from_sandbox(ready: Mapping[str, Any], *, read_only: bool = False
     """A Connection for a sandbox's ready line (its S3 needs path-style addressing)."""
     return Connection(
         profile_name="demo", control_plane=ready["control_plane"], s3_endpoint=ready["s3"],
-        zone=ready.get("zone") or DEFAULT_ZONE, addressing_style="path",
+        zone=ready.get("zone") or DEFAULT_ZONE,
+        addressing_style="virtual" if ready.get("addressing_style") == "virtual" else "path",
         token=ApiToken(ready["token"], label="sandbox admin", source="sandbox"),
         org_id=ready.get("org_id"), read_only=read_only,
     )
