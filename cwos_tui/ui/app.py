@@ -191,7 +191,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
             expiries.append(Expiry("API token", token.expires_at))
         credentials = self.services.current_keys
         if credentials is not None:
-            expiries.append(Expiry("S3 key", credentials.expires_at))
+            expiries.append(Expiry("S3 key", credentials.expires_at, self.services.refresh_at(credentials)))
         return expiries
 
     # ---- the registry gate ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cwos_tui.cloud.clock import Clock
+from cwos_tui.cloud.expiry import countdown
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.widgets.countdown import styled_countdown
 
@@ -24,6 +25,8 @@ class Expiry:
 
     label: str
     expires_at: datetime | None
+    #: When the app renews it by itself (auto-refreshing S3 keys), None when it cannot.
+    refresh_at: datetime | None = None
 
 
 class StatusLine(Static):
@@ -60,10 +63,16 @@ class StatusLine(Static):
         if self.read_only:
             text.append(" [read-only]", "bold yellow")
         expiries = self.expiry_source()
-        soonest = self.nearest(expiries)
+        soonest = self.nearest([e for e in expiries if e.refresh_at is None])  # only what will really lapse
+        renewing = [e for e in expiries if e.refresh_at is not None]
         if soonest is not None and soonest.expires_at is not None:
             text.append(f"  {soonest.label} ")
             text.append_text(styled_countdown(soonest.expires_at, self.clock.now()))
+        elif renewing:
+            first = min(renewing, key=lambda e: e.refresh_at or datetime.max)
+            when = countdown(first.refresh_at, self.clock.now())
+            text.append(f"  {first.label} " + ("refreshing…" if when == "expired" else f"refreshes in {when}"),
+                        "green")
         elif expiries:
             text.append("  credentials: no expiry", "dim")
         text.append("  " + mask(safe_text(self.identity)))
