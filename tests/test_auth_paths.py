@@ -86,7 +86,7 @@ async def run_leaf(sandbox: Any, tmp_config: SimpleNamespace, answers: list[tupl
                    values: dict[str, str], name: str, *, has_token: bool, principal: str,
                    environ: dict[str, str] | None = None, promise: str = "") -> Any:
     app = first_run_app(tmp_config, environ)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:  # the SSH size every path must work at
         text = await walk(pilot, app, answers, values)
         if promise:
             assert promise in text, text
