@@ -79,7 +79,8 @@ class OidcSource(BaseModel):
     token_file: Path | None = None
     token_command: list[str] | None = None
     token_env: str | None = None
-    duration_seconds: int = Field(default=3600, ge=0, le=WIF_MAX_DURATION)
+    #: 15 minutes, as the wizard's OIDC choice says (and CoreWeave's container-credential route gives).
+    duration_seconds: int = Field(default=900, ge=0, le=WIF_MAX_DURATION)
 
     @model_validator(mode="after")
     def _one_token_origin(self) -> OidcSource:
