@@ -176,3 +176,30 @@ def test_every_leaf_has_a_test_above() -> None:
     stands in as the custom endpoint): control plane, exchange, jwt-key, existing key, OIDC, SAML."""
     leaves = {tuple(step for step in p if step[0] != "endpoint") for p in iter_paths()}
     assert len(leaves) == 6
+
+
+async def test_keys_that_may_not_list_buckets_say_so_in_one_line_and_still_open_a_bucket(
+        sandbox: Any, tmp_path: Path) -> None:
+    from cwos_tui.config.profiles import Profile, StaticKeySource
+    from cwos_tui.config.secrets import FileSecretStore as Store
+    from cwos_tui.session import connection_from_profile
+    from cwos_tui.ui.panes.storage import LIST_DENIED
+    from tests.helpers import make_principal
+
+    reader = make_principal(sandbox, name="no-list-reader")
+    grant(sandbox, reader.principal_name, ["cwobject:CreateAccessKey"])
+    grant(sandbox, reader.principal_name, ["s3:ListBucket", "s3:GetObject"],
+          ["training-data", "training-data/*"])
+    key = new_key(sandbox, reader.token, duration=3600)
+    store = Store(tmp_path / "secrets.json")
+    store.set("reader/secret-access-key", key["secretKey"])
+    profile = Profile(name="reader", control_plane_endpoint=sandbox.control_plane, s3_endpoint=sandbox.s3,
+                      zone=sandbox.zone, addressing_style="path",
+                      credential_source=StaticKeySource(access_key_id=key["accessKeyId"]))
+    app = CwosApp(connection_from_profile(profile, store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        buckets = app.pane("buckets")
+        await wait_for(pilot, lambda: buckets.state_text == LIST_DENIED, "the one-line explanation")
+        assert len(LIST_DENIED) <= 78 and not isinstance(app.screen, ModalScreen)
+        await pilot.press("colon", *"b training-data", "enter")
+        await wait_for(pilot, lambda: app.objects.complete and app.objects.row_list.rows, "the bucket opened by name")
