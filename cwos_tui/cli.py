@@ -111,7 +111,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
                 info = await sandbox.start()
                 if args.json:
                     keys = ("control_plane", "s3", "token", "org_id", "zone")
-                    print(json.dumps({k: info[k] for k in keys}), flush=True)
+                    # the sandbox's S3 is on loopback: path-style, like every IP or localhost endpoint
+                    print(json.dumps({**{k: info[k] for k in keys}, "addressing_style": "path"}), flush=True)
                 else:
                     print(friendly_block(info), flush=True)
                 await stop.wait()

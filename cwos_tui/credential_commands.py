@@ -76,11 +76,18 @@ def run_export(args: argparse.Namespace) -> int:
                 return _fail("--file takes one file; aws writes two (use AWS_CONFIG_FILE and "
                              "AWS_SHARED_CREDENTIALS_FILE to choose them)")
             paths = {next(iter(texts)): Path(args.file)}
+        removed = False
+        if process and "credentials" in paths and args.file is None:
+            removed = exports.drop_static_keys(paths["credentials"], target.name, force=args.force)
         written = exports.write(args.format, texts, paths, force=args.force)
     except exports.ExportError as exc:
         return _fail(str(exc))
     for path in written:
         print(f"wrote {path}")
+    if removed:
+        print(f"removed the static keys of [{target.name}] from {paths['credentials']}: "
+              "credential_process supplies fresh ones")
+    print(f"addressing: {exports.addressing_note(target.addressing_style)}")
     if creds is not None and creds.expires_at is not None:
         print(f"note: these keys expire at {creds.expires_at:%Y-%m-%d %H:%M:%S %Z}; "
               "`--credential-process` (aws) keeps them fresh instead")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from cwos_tui.cloud.clock import Clock, SystemClock
@@ -126,7 +127,8 @@ def connection_from_sandbox(ready: Mapping[str, Any], *, read_only: bool = False
     """A Connection for a sandbox's ready line (its S3 needs path-style addressing)."""
     return Connection(
         profile_name="demo", control_plane=ready["control_plane"], s3_endpoint=ready["s3"],
-        zone=ready.get("zone") or DEFAULT_ZONE, addressing_style="path",
+        zone=ready.get("zone") or DEFAULT_ZONE,
+        addressing_style="virtual" if ready.get("addressing_style") == "virtual" else "path",
         token=ApiToken(ready["token"], label="sandbox admin", source="sandbox"),
         org_id=ready.get("org_id"), read_only=read_only,
     )
@@ -219,6 +221,12 @@ class Services:
     def current_keys(self) -> creds.S3Credentials | None:
         """The S3 keys in use now, or None when no S3 call has been made yet (it makes nothing)."""
         return self._storage.credentials if self._storage is not None else None
+
+    def refresh_at(self, keys: creds.S3Credentials) -> datetime | None:
+        """When `keys` are renewed by themselves (refresh margin before expiry), None when they are not."""
+        if keys.expires_at is None or self._credentials is None or not self._credentials.refreshable:
+            return None
+        return keys.expires_at - timedelta(seconds=self.options.refresh_margin)
 
     def _source(self) -> creds.CredentialSource:
         from cwos_tui.cloud import credentials as creds

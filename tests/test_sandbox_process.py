@@ -41,7 +41,7 @@ def wait_gone(pid: int, timeout: float = 15.0) -> bool:
 def test_ctrl_c_stops_everything_it_started(tmp_path):
     proc = SandboxProcess("--seed", "empty")
     ready = proc.start()
-    assert set(ready) == {"control_plane", "s3", "token", "org_id", "zone"}
+    assert set(ready) == {"control_plane", "s3", "token", "org_id", "zone", "addressing_style"}
     info = httpx.get(f"{ready['control_plane']}/sandbox/info").json()
     weed_pid = info["data_plane_pid"]
     data_dir = info["data_dir"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import tomli_w
+from textual.widgets import Input
 
 from cwos_tui.cloud.clock import ManualClock
 from cwos_tui.cloud.credentials import RefreshEvent
@@ -263,6 +264,12 @@ def test_snapshot_reauth_modal_by_credential_kind(snap_compare, kind):
         reason = {"token": "whoami: the API token expired", "static": "list objects: the access key was revoked",
                   "saml": "list objects: the SAML keys expired"}[kind]
         app.push_screen(ReauthScreen(reason, kind, save_target="work/api-token" if kind == "token" else ""))
+        # the picture is taken once the modal is focused, with a steady cursor (a blinking one is drawn or
+        # not depending on when the picture is taken, which on a loaded machine varies)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReauthScreen) and app.screen.focused is not None,
+                       "the modal focused")
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_modal)

@@ -204,7 +204,8 @@ async def test_saml_leaf(sandbox: Any, tmp_config: SimpleNamespace) -> None:
     profile = await _storage_leaf(
         sandbox, tmp_config, [("keys", "wif"), ("wif", "saml")],
         {"org_id": sandbox.org_id, "saml_config_id": sandbox.saml_config_id,
-         "saml_response": response.json()["samlResponse"], "control_plane_endpoint": sandbox.control_plane},
+         "saml_response": response.json()["samlResponse"], "control_plane_endpoint": sandbox.control_plane,
+         "bucket": "training-data"},  # the role may read training-data, not list every bucket
         "sso")
     assert profile.credential_source.kind == "saml"
     assert profile.credential_source.config_id == sandbox.saml_config_id  # type: ignore[union-attr]

@@ -132,8 +132,9 @@ FLOW: dict[str, Question] = {q.key: q for q in (
                    "The app exchanges an OIDC token (from a file, a command or a variable) for keys.", _ENDPOINT_NEXT,
                    recommended=True, requires=(Requirement.OIDC_ORG, Requirement.OIDC_TOKEN_SOURCE),
                    settings={"credential_source": {"kind": "oidc"}}),
-            Choice("saml", "SAML: keys for up to 12 hours",
-                   "You paste a SAML response; when the keys expire you sign in again.", _ENDPOINT_NEXT,
+            Choice("saml", "SAML: 1-hour keys, then sign in again",
+                   "You paste a SAML response; the keys last an hour (CoreWeave allows up to 12) and when they "
+                   "expire you sign in again.", _ENDPOINT_NEXT,
                    requires=(Requirement.SAML_ORG, Requirement.SAML_CONFIG_ID, Requirement.SAML_RESPONSE),
                    settings={"credential_source": {"kind": "saml"}}),
         ),
@@ -152,7 +153,8 @@ FLOW: dict[str, Question] = {q.key: q for q in (
                    requires=(Requirement.ZONE,),
                    settings={"s3_endpoint": "http://cwlota.com", "addressing_style": "virtual"}),
             Choice("custom", "Another endpoint (a sandbox or a proxy)",
-                   "Any S3 URL; plain HTTP only on loopback.", END,
+                   "Any S3 URL; plain HTTP only on loopback. Addressing follows the endpoint: virtual-hosted for "
+                   "names, path-style only for IP addresses and localhost.", END,
                    requires=(Requirement.S3_ENDPOINT, Requirement.ZONE)),
         ),
     ),

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from cwos_tui import __version__
 from cwos_tui.cloud import errors, models
-from cwos_tui.cloud.errors import ProtocolError, Unauthenticated
+from cwos_tui.cloud.errors import NoApiToken, ProtocolError
 from cwos_tui.cloud.models import (
     AccessKeyInfo,
     BucketInfo,
@@ -150,7 +150,7 @@ class ControlPlaneClient:
 
     def _bearer(self, operation: str) -> dict[str, str]:
         if not self._token:
-            raise Unauthenticated(f"{operation}: no API token configured", operation=operation, code=16)
+            raise NoApiToken(f"{operation}: no API token configured", operation=operation, code=16)
         return {"Authorization": f"Bearer {self._token}"}
 
     async def _call(

@@ -42,6 +42,14 @@ class Unauthenticated(CloudError):
     needs_reauth = True
 
 
+class NoApiToken(Unauthenticated):
+    """The profile has no API token, so control-plane calls cannot be made (no request was sent).
+
+    Nothing can be fixed by re-trying the same call; the UI says so in one line instead of asking."""
+
+    needs_reauth = False
+
+
 class CredentialsExpired(Unauthenticated):
     """An access key or session expired (S3 `ExpiredToken`) or a token passed its expiry."""
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from cwos_tui.cloud.errors import (
     HTTP_STATUS_ERRORS,
@@ -132,7 +133,7 @@ def map_error(exc: BaseException, operation: str | None = None) -> BaseException
             )
         return cls(message, status=status, code=code, operation=operation)
     if isinstance(exc, bx.HTTPClientError | bx.ConnectionError):
-        return NetworkError(str(exc), operation=operation)
+        return NetworkError(_unreachable(exc, bx), operation=operation)
     if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError | bx.CredentialRetrievalError):
         return Unauthenticated(str(exc), operation=operation)
     if isinstance(exc, bx.ParamValidationError):
@@ -144,6 +145,19 @@ def map_error(exc: BaseException, operation: str | None = None) -> BaseException
     if isinstance(exc, bx.BotoCoreError):
         return CloudError(str(exc), operation=operation)
     return exc
+
+
+def _unreachable(exc: Exception, bx: Any) -> str:
+    """A short line naming the host first (botocore's own text ends in a long URL that gets cut off)."""
+    url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or "")
+    host = urlsplit(url).netloc or url or "the S3 endpoint"
+    if isinstance(exc, bx.ConnectTimeoutError | bx.ReadTimeoutError):
+        why = "timed out"
+    elif isinstance(exc, bx.SSLError):
+        why = "TLS failed"
+    else:
+        why = "connection failed"
+    return f"cannot reach {host}: {why} (check the S3 endpoint and the network)"
 
 
 def object_entry(item: Mapping[str, Any]) -> ObjectEntry:

@@ -151,6 +151,18 @@ class StorageService(BucketSettingsOperations):
             return self._clients[region]
 
     async def _run(self, operation: str, fn: Callable[[Any], T], region: str | None = None) -> T:
+        """Run one S3 call; a key that stopped working (revoked) is replaced once from a refreshable source."""
+        try:
+            return await self._attempts(operation, fn, region)
+        except InvalidAccessKey as exc:
+            if not self.source.refreshable or self._session is None:
+                raise
+            await self.close_clients()
+            result = await self._attempts(operation, fn, region)  # the next client fetches a fresh key
+            self._refreshed(RefreshEvent(True, self.source.describe(), self.credentials, error=exc))
+            return result
+
+    async def _attempts(self, operation: str, fn: Callable[[Any], T], region: str | None = None) -> T:
         client = await self._client(region)
         for attempt in range(1, _FRESH_KEY_ATTEMPTS + 1):
             try:
@@ -189,10 +201,16 @@ class StorageService(BucketSettingsOperations):
                 return None
             raise
 
+    async def close_clients(self) -> None:
+        """Forget the session and its clients (and so its keys); the next call starts afresh."""
+        async with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+            self._session = None
+
     async def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
-        self._clients.clear()
+        await self.close_clients()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def __aenter__(self) -> StorageService:

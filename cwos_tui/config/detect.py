@@ -6,13 +6,17 @@ and which values it supplies. The wizard opens on the first question these answe
 
 from __future__ import annotations
 
+import base64
 import configparser
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 K8S_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+#: Where CoreWeave Kubernetes Service clusters issue their service-account tokens (the LOTA signal).
+CKS_ISSUER_HOST = "oidc.cks.coreweave.com"
 CAIOS_HOSTS = {"cwobject.com": "cwobject", "cwlota.com": "cwlota"}
 
 
@@ -119,6 +123,33 @@ def detect(environ: Mapping[str, str], home: Path | None = None, k8s_token: Path
 
     if k8s_token.is_file() or env.get("KUBERNETES_SERVICE_HOST"):
         values = {"oidc_token_file": str(k8s_token)} if k8s_token.is_file() else {}
-        add(Finding("Running inside a Kubernetes cluster: the LOTA endpoint http://cwlota.com and OIDC with the "
-                    "service-account token are the usual choice", {"endpoint": "cwlota"}, values))
+        issuer = token_issuer(k8s_token)
+        if is_cks_issuer(issuer):
+            add(Finding(f"Running in a CoreWeave (CKS) cluster: the service-account token is issued by {issuer}; "
+                        "the LOTA endpoint http://cwlota.com and OIDC with that token are the usual choice",
+                        {"endpoint": "cwlota"}, values))
+        else:
+            add(Finding("Running in a Kubernetes cluster that does not show itself as CoreWeave's (its service-"
+                        "account token is not issued by oidc.cks.coreweave.com), so LOTA is asked, not assumed",
+                        {}, values))
     return result
+
+
+def token_issuer(path: Path) -> str:
+    """The `iss` claim of a JWT in a file (read, not verified: it only picks a default), or ''."""
+    try:
+        parts = path.read_text().strip().split(".")
+        if len(parts) != 3:
+            return ""
+        payload = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return ""
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else ""
+
+
+def is_cks_issuer(issuer: str) -> bool:
+    """CKS clusters issue service-account tokens from https://oidc.cks.coreweave.com/id/<cluster uuid>."""
+    host = (urlsplit(issuer).hostname or "").lower() if issuer else ""
+    return host == CKS_ISSUER_HOST

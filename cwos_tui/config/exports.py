@@ -47,6 +47,11 @@ def _expiry_note(target: ExportTarget) -> str:
     return f"these keys expire at {target.expires_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
 
 
+def addressing_note(style: str) -> str:
+    """How every export names its addressing style (CoreWeave's endpoints need virtual-hosted)."""
+    return "virtual-hosted addressing (bucket.host)" if style == "virtual" else "path-style addressing (host/bucket)"
+
+
 def _ini(sections: dict[str, dict[str, str]]) -> str:
     out = io.StringIO()
     for section, values in sections.items():
@@ -82,7 +87,8 @@ def credential_process_command(profile: str) -> str:
 
 def render(fmt: str, target: ExportTarget, *, credential_process: str | None = None) -> dict[str, str]:
     """Text per destination ("credentials", "config", "env", "rclone", "s3cmd")."""
-    note = f"# cwos-tui export for profile {target.name}: {_expiry_note(target)}\n"
+    keys = "keys from credential_process, renewed on demand" if credential_process else _expiry_note(target)
+    note = f"# cwos-tui export for profile {target.name}: {keys}; {addressing_note(target.addressing_style)}\n"
     if fmt == "aws":
         out = {"config": note + _ini({f"profile {target.name}": aws_config_section(target, credential_process)})}
         if not credential_process:
@@ -94,6 +100,7 @@ def render(fmt: str, target: ExportTarget, *, credential_process: str | None = N
             f"export AWS_SECRET_ACCESS_KEY={shlex.quote(target.secret_access_key)}",
             f"export AWS_ENDPOINT_URL={shlex.quote(target.s3_endpoint)}",
             f"export AWS_REGION={shlex.quote(target.zone)}",
+            f"export CWOS_ADDRESSING_STYLE={shlex.quote(target.addressing_style)}",
         ]
         if target.session_token:
             lines.append(f"export AWS_SESSION_TOKEN={shlex.quote(target.session_token)}")
@@ -188,6 +195,18 @@ def write(fmt: str, texts: dict[str, str], paths: dict[str, Path], *, force: boo
         _atomic_write(path, current + ("\n" if current else "") + text if append else text)
         written.append(path)
     return written
+
+
+def drop_static_keys(path: Path, section: str, *, force: bool) -> bool:
+    """Remove a profile's static keys from the AWS credentials file before it switches to credential_process
+    (the AWS CLI prefers static keys, which would then fail once they expire). True when removed."""
+    if not path.exists() or section not in _sections(path):
+        return False
+    if not force:
+        raise ExportError(f"{path} has static keys in [{section}], which the AWS CLI would use instead of "
+                          "credential_process; pass --force to remove them")
+    _atomic_write(path, _without_section(path.read_text(), section))
+    return True
 
 
 def _without_section(text: str, section: str) -> str:

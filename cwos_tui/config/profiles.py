@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 # ConfigError lives in config.errors (imported by every config module); it stays importable from here.
+from cwos_tui.config.addressing import addressing_for as addressing_for
+from cwos_tui.config.addressing import addressing_warning
 from cwos_tui.config.errors import ConfigError as ConfigError
 
 DEFAULT_CONTROL_PLANE = "https://api.coreweave.com"
@@ -77,7 +79,8 @@ class OidcSource(BaseModel):
     token_file: Path | None = None
     token_command: list[str] | None = None
     token_env: str | None = None
-    duration_seconds: int = Field(default=3600, ge=0, le=WIF_MAX_DURATION)
+    #: 15 minutes, as the wizard's OIDC choice says (and CoreWeave's container-credential route gives).
+    duration_seconds: int = Field(default=900, ge=0, le=WIF_MAX_DURATION)
 
     @model_validator(mode="after")
     def _one_token_origin(self) -> OidcSource:
@@ -240,6 +243,12 @@ class Profile(BaseModel):
         return None
 
     @property
+    def warnings(self) -> list[str]:
+        """Settings that load but will not work as meant (said at start and by the wizard)."""
+        warning = addressing_warning(self.s3_endpoint, self.addressing_style)
+        return [f"profile {self.name!r}: {warning}"] if warning else []
+
+    @property
     def api_token(self) -> SecretStr | None:
         """An API token held only in memory (from COREWEAVE_API_TOKEN); None for stored profiles."""
         return self._api_token
@@ -274,11 +283,12 @@ def env_profile(environ: Mapping[str, str]) -> Profile | None:
     fields = {
         "control_plane_endpoint": ("COREWEAVE_API_ENDPOINT", DEFAULT_CONTROL_PLANE),
         "s3_endpoint": ("AWS_ENDPOINT_URL", DEFAULT_S3_ENDPOINT),
-        "addressing_style": ("CWOS_ADDRESSING_STYLE", "virtual"),
+        "addressing_style": ("CWOS_ADDRESSING_STYLE", ""),
     }
     values: dict[str, str] = {}
     for field, (variable, default) in fields.items():
         values[field] = _env(environ, variable) or default
+    values["addressing_style"] = values["addressing_style"] or addressing_for(values["s3_endpoint"])
     if values["addressing_style"] not in ("virtual", "path"):
         raise ConfigError(
             f"CWOS_ADDRESSING_STYLE must be 'virtual' or 'path', not {values['addressing_style']!r}"

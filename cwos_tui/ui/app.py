@@ -32,6 +32,7 @@ from cwos_tui.ui.panes.keys import KeysPane
 from cwos_tui.ui.panes.policies import PoliciesPane
 from cwos_tui.ui.panes.storage import BucketsPane, ObjectsPane
 from cwos_tui.ui.panes.tokens import TokensPane
+from cwos_tui.ui.profile_switch import ProfileCommands, ProfileSwitching
 from cwos_tui.ui.startup import ConnectionLifecycle, PendingStart
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.widgets.command_bar import CommandBar
@@ -42,11 +43,11 @@ log = logging.getLogger(__name__)
 _RUN = re.compile(r"^(?:app\.)?run\('([^']+)'\)$")
 
 
-class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
+class CwosApp(AppCommands, ProfileSwitching, ConnectionLifecycle, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "cwos-tui"
     BINDINGS = commands.bindings()
-    COMMANDS = {RegistryCommands}
+    COMMANDS = {RegistryCommands, ProfileCommands}
 
     def __init__(
         self,
@@ -139,6 +140,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
         if self.keymap:
             self.set_keymap(self.keymap)
         self.handlers.register(self.app_handlers())
+        self.handlers.register(self.profile_handlers())
         for pane_id in PANES:
             self.handlers.register(self.pane(pane_id).handlers())
         self.query_one(CommandBar).completer = self.complete
@@ -191,7 +193,7 @@ class CwosApp(AppCommands, ConnectionLifecycle, App[int]):
             expiries.append(Expiry("API token", token.expires_at))
         credentials = self.services.current_keys
         if credentials is not None:
-            expiries.append(Expiry("S3 key", credentials.expires_at))
+            expiries.append(Expiry("S3 key", credentials.expires_at, self.services.refresh_at(credentials)))
         return expiries
 
     # ---- the registry gate ---------------------------------------------------------------------

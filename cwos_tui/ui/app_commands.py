@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from cwos_tui.cloud.errors import CloudError
+from cwos_tui.cloud.errors import CloudError, NoApiToken
 from cwos_tui.config.errors import ConfigError
 from cwos_tui.ui import commands
 from cwos_tui.ui.handlers import Handler
@@ -48,6 +48,8 @@ else:
     _AppBase = object
 
 log = logging.getLogger(__name__)
+#: What a control-plane pane says on a profile without an API token (storage panes still work).
+NO_TOKEN_LINE = "No API token in this profile; control-plane panes need one: press 1, then n"
 
 
 class AppCommands(_AppBase):
@@ -239,6 +241,9 @@ class AppCommands(_AppBase):
         self.run_worker(self._identify(), group="identity", exclusive=True, exit_on_error=False)
 
     async def _identify(self) -> None:
+        if self.ctx.connection.token is None:  # no whoami without a token: the S3 keys may name the principal
+            await self._identify_by_keys()
+            return
         client = self.ctx.services.control_plane
         try:
             who = await client.whoami()
@@ -246,6 +251,18 @@ class AppCommands(_AppBase):
             self.post_message(PermissionsKnown(await ask(client, org_questions())))
         except Exception as exc:
             self.post_message(WorkFailed("identity", exc))
+
+    async def _identify_by_keys(self) -> None:
+        services = self.ctx.services
+        try:
+            keys = services.current_keys or await services.credentials.fetch()
+        except Exception as exc:
+            self.post_message(IdentityKnown("", "", note=f"identity unknown: {getattr(exc, 'message', exc)}"))
+            return
+        if keys.principal_name:
+            self.post_message(IdentityKnown(keys.principal_name, self.ctx.connection.org_id or ""))
+        else:
+            self.post_message(IdentityKnown("", "", note=f"key {keys.access_key_id} (no API token for whoami)"))
 
     def on_location_shown(self, message: LocationShown) -> None:
         questions = [q for q in location_questions(message.bucket, message.prefix) if not self.ctx.gate.known(*q)]
@@ -260,6 +277,9 @@ class AppCommands(_AppBase):
             self.post_message(WorkFailed("permissions", exc))
 
     def on_identity_known(self, message: IdentityKnown) -> None:
+        if message.note:
+            self.query_one(StatusLine).set_identity(message.note)
+            return
         self.ctx.identity.principal_name = message.principal_name
         self.ctx.identity.org_id = message.org_id
         org = f" @ org {message.org_id}" if message.org_id else ""
@@ -300,6 +320,10 @@ class AppCommands(_AppBase):
         else:
             text = f"unexpected {type(error).__name__} (details in the log file)"
             log.error("%s failed", context, exc_info=error)
+        if isinstance(error, NoApiToken):  # one line in the pane; nothing to ask (issue 11)
+            if pane_id:
+                self.pane(pane_id).show_note(generation, NO_TOKEN_LINE)
+            return
         if pane_id:
             self.pane(pane_id).show_error(generation, text)
         if getattr(error, "needs_reauth", False):

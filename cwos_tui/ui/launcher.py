@@ -132,7 +132,7 @@ def run_app(
     except ConfigError as exc:
         print(f"cwos-tui: {exc}", file=sys.stderr)
         return 2
-    return run_connection(connection, settings)
+    return run_connection(connection, settings, note="; ".join(profile.warnings))
 
 
 def run_setup(*, settings: Settings | None = None, profile_name: str | None = None, read_only: bool = False,

@@ -42,10 +42,12 @@ class WorkFailed(Message):
 class IdentityKnown(Message):
     """whoami answered: the principal and org behind the API token."""
 
-    def __init__(self, principal_name: str, org_id: str) -> None:
+    def __init__(self, principal_name: str, org_id: str, *, note: str = "") -> None:
         super().__init__()
         self.principal_name = principal_name
         self.org_id = org_id
+        #: Shown instead of a principal when none can be known (no API token, keys that name nobody).
+        self.note = note
 
 
 class PermissionsKnown(Message):

@@ -66,6 +66,8 @@ def refresh_notice(event: RefreshEvent, local_time: Any = None) -> tuple[str, bo
     """Toast text for a refresh event and whether it is an error."""
     if event.ok:
         expires_at = event.credentials.expires_at if event.credentials else None
+        if event.error is not None:  # the key in use stopped working (revoked) and a fresh one replaced it
+            return "The S3 key in use stopped working (revoked?); fetched a fresh one", False
         if expires_at is None:
             return "S3 keys refreshed (no expiry)", False
         shown = (local_time or (lambda d: d.astimezone()))(expires_at)

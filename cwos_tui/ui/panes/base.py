@@ -20,6 +20,15 @@ from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
 
 
+class PaneNote(Message):
+    """A pane's listing cannot be had here (no API token, a denied ListBuckets): one plain line instead."""
+
+    def __init__(self, generation: int, text: str) -> None:
+        super().__init__()
+        self.generation = generation
+        self.text = text
+
+
 class Notice(Message):
     """Something went through: say it, and reload the pane that posted it when `reload` is set."""
 
@@ -151,6 +160,20 @@ class Pane(Vertical):
 
     def rows_complete(self) -> None:
         """The last page arrived (panes that sort or show a detail line hook in here)."""
+
+    def post_note(self, generation: int, text: str) -> None:
+        """Called by the loading worker when the listing cannot be had here: one plain line, no rows."""
+        self.post_message(PaneNote(generation, text))
+
+    def on_pane_note(self, message: PaneNote) -> None:
+        message.stop()
+        self.show_note(message.generation, message.text)
+
+    def show_note(self, generation: int, text: str) -> None:
+        """A load that cannot run here, said plainly in one line (not an error, nothing to retry)."""
+        if generation in (-1, self.generation):
+            self.busy = False
+            self.set_state(text)
 
     def show_error(self, generation: int, text: str) -> None:
         if generation in (-1, self.generation):

@@ -44,9 +44,15 @@ class KeyIssued(Message):
         self.title = title
 
 
-def key_row(key: AccessKeyInfo, principal_label: Callable[[str], str] = str) -> Row:
+def lapsed(key: AccessKeyInfo, now: datetime | None) -> bool:
+    """A live key whose expiry has passed: shown EXPIRED at once, without waiting for a reload."""
+    return now is not None and key.expires_at is not None and key.expires_at <= now and str(key.status) in LIVE
+
+
+def key_row(key: AccessKeyInfo, principal_label: Callable[[str], str] = str, now: datetime | None = None) -> Row:
     expires = "never" if key.expires_at is None else short_time(key.expires_at)
-    cells = (key.access_key_id, str(key.status), principal_label(key.principal_name), key.attributes.get("name", ""))
+    status = "EXPIRED" if lapsed(key, now) else str(key.status)
+    cells = (key.access_key_id, status, principal_label(key.principal_name), key.attributes.get("name", ""))
     return Row((*(safe_text(c) for c in cells), expires, ""), key.access_key_id)
 
 
@@ -72,6 +78,7 @@ class KeysPane(Pane):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.keys: dict[str, AccessKeyInfo] = {}
+        self._expired: set[str] = set()  # keys already shown EXPIRED
         self.sort_by = SORTS[0]
 
     def make_list(self) -> CountdownRowList:
@@ -102,7 +109,16 @@ class KeysPane(Pane):
         self.set_interval(1.0, self.tick)
 
     def tick(self) -> list[int]:
-        return self.countdowns.tick() if self.display else []
+        if not self.display:
+            return []
+        now = self.ctx.clock.now()
+        expired = {k for k, key in self.keys.items() if lapsed(key, now)}
+        if expired - self._expired:  # a key just passed its expiry: its status follows, no reload needed
+            rows = [key_row(self.keys[str(r.value)], self.ctx.principal_label, now) for r in self.row_list.rows
+                    if str(r.value) in self.keys]
+            self.row_list.set_rows(rows, keep_value=True)
+        self._expired = expired
+        return self.countdowns.tick()
 
     # ---- loading and sorting -------------------------------------------------------------------
 
@@ -111,7 +127,8 @@ class KeysPane(Pane):
         for page_number in range(100_000):
             page = await self.services.control_plane.list_access_keys_page(offset, KEY_PAGE)
             done = len(page) < KEY_PAGE
-            rows = [key_row(k, self.ctx.principal_label) for k in page]
+            now = self.ctx.clock.now()
+            rows = [key_row(k, self.ctx.principal_label, now) for k in page]
             self.post_rows(generation, rows, replace=page_number == 0, done=done,
                            records={k.access_key_id: k for k in page})
             if done:

@@ -19,6 +19,7 @@ from cwos_tui.ui.text import human_size, safe_text, short_time
 from cwos_tui.ui.widgets.row_list import Column, Row
 
 OBJECT_PAGE = 1000
+LIST_DENIED = "These keys may not list buckets (s3:ListAllMyBuckets); open one with :b NAME"
 
 
 class BucketsPane(BucketPolicies, Pane):
@@ -29,6 +30,9 @@ class BucketsPane(BucketPolicies, Pane):
     EMPTY = "No buckets yet."
 
     async def load(self, generation: int) -> None:
+        if self.ctx.connection.token is None:  # no API token: S3 is the only way to list them
+            await self._load_from_s3(generation)
+            return
         try:
             rows = []
             async for info in self.services.control_plane.iter_bucket_info():
@@ -37,9 +41,16 @@ class BucketsPane(BucketPolicies, Pane):
                                  safe_text(usage)), info.name))
             self.post_rows(generation, rows, replace=True, done=True)
         except PermissionDenied:
+            await self._load_from_s3(generation)
+
+    async def _load_from_s3(self, generation: int) -> None:
+        try:
             buckets = await self.services.storage.list_buckets()
-            rows = [Row((safe_text(b.name), "?", short_time(b.created_at), ""), b.name) for b in buckets]
-            self.post_rows(generation, rows, replace=True, done=True, note="from S3 ListBuckets")
+        except PermissionDenied:
+            self.post_note(generation, LIST_DENIED)
+            return
+        rows = [Row((safe_text(b.name), "?", short_time(b.created_at), ""), b.name) for b in buckets]
+        self.post_rows(generation, rows, replace=True, done=True, note="from S3 ListBuckets")
 
     def open_selected(self) -> bool:
         row = self.row_list.selected

@@ -192,8 +192,9 @@ class TokensPane(Pane):
         book = await self.token_book()
         await asyncio.to_thread(book.update, entry.id, principal_name=who.principal_name, org_id=who.org_uid,
                                 capabilities=allowed)
-        return Notice(f"Token {entry.label!r} {verb}: {who.principal_name}, org {who.org_uid or '?'}, "
-                      f"{len(allowed)} of {len(CAPABILITY_ACTIONS)} actions allowed")
+        may = ", ".join(allowed) if allowed else "none of the checked actions"
+        return Notice(f"Token {entry.label!r} {verb}: {who.principal_name}, org {who.org_uid or '?'}; "
+                      f"may ({len(allowed)} of {len(CAPABILITY_ACTIONS)}): {may}")
 
     def use(self, _: str) -> None:
         entry = self._need_entry()

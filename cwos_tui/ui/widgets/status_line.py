@@ -16,6 +16,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from cwos_tui.cloud.clock import Clock
+from cwos_tui.cloud.expiry import countdown
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.widgets.countdown import styled_countdown
 
@@ -26,6 +27,8 @@ class Expiry:
 
     label: str
     expires_at: datetime | None
+    #: When the app renews it by itself (auto-refreshing S3 keys), None when it cannot.
+    refresh_at: datetime | None = None
 
 
 class StatusLine(Horizontal):
@@ -68,18 +71,24 @@ class StatusLine(Horizontal):
         head = Text(mask(safe_text(self.profile)), "bold", no_wrap=True)
         if self.read_only:
             head.append(" [read-only]", "bold yellow")
-        countdown = Text(no_wrap=True)
+        clock_part = Text(no_wrap=True)
         expiries = self.expiry_source()
-        soonest = self.nearest(expiries)
+        soonest = self.nearest([e for e in expiries if e.refresh_at is None])  # only what will really lapse
+        renewing = [e for e in expiries if e.refresh_at is not None]
         if soonest is not None and soonest.expires_at is not None:
-            countdown.append(f"  {soonest.label} ")
-            countdown.append_text(styled_countdown(soonest.expires_at, self.clock.now()))
+            clock_part.append(f"  {soonest.label} ")
+            clock_part.append_text(styled_countdown(soonest.expires_at, self.clock.now()))
+        elif renewing:
+            first = min(renewing, key=lambda e: e.refresh_at or datetime.max)
+            when = countdown(first.refresh_at, self.clock.now())
+            clock_part.append(f"  {first.label} " + ("refreshing…" if when == "expired" else f"refreshes in {when}"),
+                              "green")
         elif expiries:
-            countdown.append("  credentials: no expiry", "dim")
+            clock_part.append("  credentials: no expiry", "dim")
         rest = Text(no_wrap=True, overflow="ellipsis")
         rest.append("  " + mask(safe_text(self.identity)))
         rest.append("  " + mask(safe_text(self.endpoint)), "dim")  # last: the first thing cut at 80 columns
-        return head, countdown, rest
+        return head, clock_part, rest
 
     @property
     def text(self) -> str:

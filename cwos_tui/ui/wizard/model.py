@@ -21,13 +21,15 @@ from cwos_tui.config import profiles as cfg
 from cwos_tui.config.detect import Detection
 from cwos_tui.config.secrets import SecretStore
 from cwos_tui.config.settings import load_settings, save_settings
+from cwos_tui.session import DEFAULT_ZONE
 
 DETAILS, TEST, SAVE = "details", "test", "save"
 #: short names of the flow's questions for the map
 SHORT = {"goal": "Goal", "keys": "Keys", "static": "Token use", "wif": "Identity", "endpoint": "Endpoint",
          DETAILS: "Details", TEST: "Test", SAVE: "Save"}
 SECRET_FIELDS = frozenset({"api_token", "secret_access_key", "saml_response"})
-DEFAULT_ZONE = "US-EAST-04A"
+#: what the OIDC choice promises ("15-minute keys"), the container-credential route's lifetime
+OIDC_KEY_SECONDS = 900
 TOKEN_KINDS = (("file", "a file (e.g. a projected service-account token)"), ("command", "a command's output"),
                ("env", "an environment variable"))
 
@@ -58,8 +60,9 @@ _REQUIREMENT_FIELDS: dict[Requirement, tuple[FieldSpec, ...]] = {
     Requirement.SAML_RESPONSE: (FieldSpec("saml_response", "SAML response, base64 (not shown; not saved)", True),),
     Requirement.S3_ENDPOINT: (FieldSpec("s3_endpoint", "S3 endpoint URL", placeholder="http://127.0.0.1:8333"),
                               FieldSpec("addressing_style", "Addressing style",
-                                        options=(("path", "path (sandboxes, most proxies)"),
-                                                 ("virtual", "virtual-hosted (bucket.host)")))),
+                                        options=(("auto", "follow the endpoint (path only for IPs, localhost)"),
+                                                 ("virtual", "virtual-hosted (bucket.host)"),
+                                                 ("path", "path (host/bucket; not for CoreWeave)")))),
     Requirement.ZONE: (FieldSpec("zone", "Availability zone", placeholder=DEFAULT_ZONE),),
 }
 _CONTROL_PLANE_FIELD = FieldSpec("control_plane_endpoint", "Control-plane URL", placeholder=cfg.DEFAULT_CONTROL_PLANE)
@@ -147,9 +150,6 @@ class WizardState:
     def answer(self, question: str, choice: str) -> None:
         FLOW[question].choice(choice)  # raises KeyError for a choice the question does not have
         self.answers[question] = choice
-        if question == "endpoint" and choice == "custom":
-            url = self.values.get("s3_endpoint", "")
-            self.values.setdefault("addressing_style", "path" if not url or _is_loopback_url(url) else "virtual")
 
     def go(self, offset: int) -> str:
         pages = self.pages()
@@ -229,7 +229,7 @@ def build_profile(state: WizardState, name: str) -> cfg.Profile:
             extra = {"token_env": token_value}
         else:
             extra = {"token_file": Path(token_value).expanduser()}
-        source = cfg.OidcSource(org_id=v.get("org_id", ""), **extra)
+        source = cfg.OidcSource(org_id=v.get("org_id", ""), duration_seconds=OIDC_KEY_SECONDS, **extra)
     elif kind == "saml":
         source = cfg.SamlSource(org_id=v.get("org_id", ""), config_id=v.get("saml_config_id", ""))
     else:
@@ -239,12 +239,38 @@ def build_profile(state: WizardState, name: str) -> cfg.Profile:
     if purpose_of(path) == "storage":
         data["zone"] = v.get("zone") or DEFAULT_ZONE
         data["s3_endpoint"] = chosen.get("s3_endpoint") or v.get("s3_endpoint", "")
-        data["addressing_style"] = chosen.get("addressing_style") or v.get("addressing_style") or "path"
+        data["addressing_style"] = _addressing(chosen.get("addressing_style") or v.get("addressing_style"),
+                                               data["s3_endpoint"])
+    elif v.get("s3_endpoint"):  # control plane: keep the S3 endpoint and zone the environment showed
+        data["s3_endpoint"] = v["s3_endpoint"]
+        data["addressing_style"] = _addressing(v.get("addressing_style"), v["s3_endpoint"])
+        if v.get("zone"):
+            data["zone"] = v["zone"]
     if kind in ("oidc", "saml"):
         data["org_id"] = v.get("org_id", "")
     elif state.editing and v.get("profile_org_id"):
         data["org_id"] = v["profile_org_id"]
     return cfg.Profile(**data)
+
+
+def _addressing(chosen: str | None, url: str) -> str:
+    """The style the user picked, or the one the endpoint needs ("auto" or nothing picked)."""
+    return chosen if chosen in ("virtual", "path") else cfg.addressing_for(url)
+
+
+def summary(profile: cfg.Profile) -> str:
+    """What the saved profile will do, in the wizard's words (shown before saving)."""
+    source = profile.credential_source
+    keys = {"api-token": "15-minute keys from the API token, refreshed automatically",
+            "static": f"the key pair {getattr(source, 'access_key_id', '')} (no refresh)"}.get(source.kind, "")
+    if isinstance(source, cfg.JwtKeySource | cfg.OidcSource | cfg.SamlSource):
+        minutes = source.duration_seconds // 60
+        how = {"jwt-key": "minted with the API token", "oidc": "from the OIDC token, refreshed automatically",
+               "saml": "from the SAML response; sign in again when they expire"}[source.kind]
+        keys = f"{minutes}-minute keys {how}"
+    style = "virtual-hosted" if profile.addressing_style == "virtual" else "path-style"
+    zone = profile.zone or f"{DEFAULT_ZONE} (default)"
+    return f"Saves: {keys}; S3 {profile.s3_endpoint} ({style}), zone {zone}"
 
 
 def secrets_for(state: WizardState, profile: cfg.Profile) -> dict[str, str]:

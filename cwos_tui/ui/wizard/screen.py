@@ -205,6 +205,9 @@ class WizardScreen(ModalScreen[WizardOutcome | None]):
         lines += [f"  stores {secret_name.split('/', 1)[-1]}" for secret_name in secrets]
         if self.result is not None and not self.result.ok:
             lines.insert(0, "Note: the connection test failed; saving keeps the profile as it is.")
+        if profile is not None:
+            lines.insert(0, model.summary(profile))
+            lines[1:1] = [f"Warning: {w}" for w in profile.warnings]
         if self.state.values.get("saml_response"):
             lines.append("  the SAML response is used for this session only (paste a new one next time)")
         return [Static("Name and save the profile", classes="prompt", markup=False),

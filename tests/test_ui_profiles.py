@@ -1,0 +1,94 @@
+"""Switching profiles inside the app (issue 11): `:profile NAME` and the palette install the other saved
+profile at once (new identity, buckets reloaded) without a restart; `:profile` alone lists them; an unknown
+name is a one-line message and the session stays as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.command import CommandList, CommandPalette
+
+from cwos_tui.config.profiles import Profile, StaticKeySource
+from cwos_tui.config.secrets import FileSecretStore
+from cwos_tui.config.settings import load_settings, save_settings
+from cwos_tui.session import connection_from_profile
+from cwos_tui.ui.app import CwosApp
+from cwos_tui.ui.app_commands import NO_TOKEN_LINE
+from cwos_tui.ui.widgets.status_line import StatusLine
+from tests.helpers import new_key
+from tests.ui_support import notices, wait_for
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def two_profiles(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileSecretStore:
+    """`admin` (token exchange, the sandbox admin) and `laptop` (a static key pair, no API token)."""
+    monkeypatch.setenv("CWOS_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("CWOS_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    monkeypatch.setenv("CWOS_SECRET_STORE", "file")
+    store = FileSecretStore(tmp_path / "secrets.json")
+    key = new_key(sandbox, sandbox.token, duration=3600, attributes={"name": "profile-switch"})
+    common = {"control_plane_endpoint": sandbox.control_plane, "s3_endpoint": sandbox.s3, "zone": sandbox.zone,
+              "addressing_style": "path"}
+    admin = Profile(name="admin", **common)
+    laptop = Profile(name="laptop", credential_source=StaticKeySource(access_key_id=key["accessKeyId"]), **common)
+    store.set("admin/api-token", sandbox.token)
+    store.set("laptop/secret-access-key", key["secretKey"])
+    settings = load_settings(use_env=False)
+    settings.profiles = {"admin": admin, "laptop": laptop}
+    settings.active_profile = "admin"
+    save_settings(settings)
+    return store
+
+
+def admin_app(store: FileSecretStore) -> CwosApp:
+    profile = load_settings().profiles["admin"]
+    return CwosApp(connection_from_profile(profile, store=store))
+
+
+async def test_profile_command_switches_without_restarting(sandbox: Any, two_profiles: FileSecretStore) -> None:
+    app = admin_app(two_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.query_one(StatusLine)
+        await wait_for(pilot, lambda: sandbox.admin_principal in status.identity, "the admin identity")
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets via the control plane")
+        await pilot.press("colon", *"profile laptop", "enter")
+        await wait_for(pilot, lambda: app.connection.profile_name == "laptop", "the switch")
+        assert status.profile == "laptop"
+        await wait_for(pilot, lambda: "no API token for whoami" in status.identity, "the key's identity line")
+        buckets = app.pane("buckets")
+        await wait_for(pilot, lambda: buckets.complete and buckets.row_list.rows, "buckets over S3")
+        assert "from S3 ListBuckets" in buckets.state_text
+        assert any("Switched to profile laptop" in n for n in notices(app))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.pane("keys").state_text == NO_TOKEN_LINE, "the keys one-liner")
+
+
+async def test_palette_offers_each_other_profile(sandbox: Any, two_profiles: FileSecretStore) -> None:
+    app = admin_app(two_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+        await pilot.press(*"switch to profile")
+        hits = app.screen.query_one(CommandList)
+        await wait_for(pilot, lambda: hits.option_count and "laptop" in str(hits.get_option_at_index(0).prompt),
+                       "the laptop hit")
+        assert all("admin" not in str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.connection.profile_name == "laptop", "the switch")
+
+
+async def test_profile_alone_lists_and_an_unknown_name_changes_nothing(
+        sandbox: Any, two_profiles: FileSecretStore) -> None:
+    app = admin_app(two_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        app.run_command("app.profile", "")
+        await wait_for(pilot, lambda: any("Profiles: admin (active), laptop" in n for n in notices(app)), "list")
+        app.run_command("app.profile", "nosuch")
+        await wait_for(pilot, lambda: any("no profile named 'nosuch'" in n for n in notices(app)), "the refusal")
+        assert app.connection.profile_name == "admin"
