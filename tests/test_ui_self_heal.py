@@ -57,11 +57,11 @@ async def test_auto_refreshing_keys_say_when_they_refresh_not_a_red_countdown(sa
         status = app.query_one(StatusLine)
         clock.set(keys.expires_at - timedelta(minutes=5))
         status.tick()
-        text = status.build().plain
+        text = status.text
         assert "S3 key refreshes in 3m 00s" in text, text  # 5 minutes left, renewed 2 minutes before expiry
         clock.set(keys.expires_at - timedelta(seconds=90))
-        assert "S3 key refreshing…" in status.build().plain
-        assert "expired" not in status.build().plain
+        assert "S3 key refreshing…" in status.text
+        assert "expired" not in status.text
 
 
 async def test_a_key_past_its_expiry_shows_expired_without_a_reload(sandbox: Any) -> None:
