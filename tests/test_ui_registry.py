@@ -9,6 +9,7 @@ from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.modals.help import HelpScreen
+from cwos_tui.ui.modals.preview import PreviewScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
 from cwos_tui.ui.wizard.screen import WizardScreen
 
@@ -19,6 +20,7 @@ SCREENS = {
     "help": (HelpScreen,),
     "detail": (DetailScreen,),
     "wizard": (WizardScreen,),
+    "preview": (PreviewScreen,),
 }
 
 

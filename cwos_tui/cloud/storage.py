@@ -180,6 +180,10 @@ class StorageService(BucketSettingsOperations):
         result = await self._run(operation, lambda c: getattr(c, operation)(**params), region)
         return cast(dict[str, Any], result)
 
+    async def call_shaped(self, operation: str, shape: Callable[[dict[str, Any]], T], **params: Any) -> T:
+        """Call `operation` and run `shape` on its result in the S3 thread (big results stay off the loop)."""
+        return await self._run(operation, lambda c: shape(getattr(c, operation)(**params)))
+
     async def _optional(self, operation: str, missing_code: str, **params: Any) -> dict[str, Any] | None:
         """Call a Get* whose "not configured" answer is an error code; return None for that case."""
         try:

@@ -30,7 +30,8 @@ from cwos_tui.ui.palette import RegistryCommands
 from cwos_tui.ui.panes.admin import PoliciesPane
 from cwos_tui.ui.panes.base import Pane
 from cwos_tui.ui.panes.keys import KeysPane
-from cwos_tui.ui.panes.storage import BucketsPane, ObjectsPane
+from cwos_tui.ui.panes.objects import ObjectsPane
+from cwos_tui.ui.panes.storage import BucketsPane
 from cwos_tui.ui.panes.tokens import TokensPane
 from cwos_tui.ui.startup import ConnectionLifecycle, PendingStart
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text

@@ -20,7 +20,8 @@ PANE_TITLES = {
     "buckets": "Buckets",
     "objects": "Objects",
 }
-SCREEN_TITLES = {"dialog": "Dialogs", "help": "Help", "detail": "Details", "wizard": "Setup wizard"}
+SCREEN_TITLES = {"dialog": "Dialogs", "help": "Help", "detail": "Details", "wizard": "Setup wizard",
+                 "preview": "Preview"}
 ALL_PANES = frozenset(PANES)
 
 

@@ -189,6 +189,10 @@ class Pane(Vertical):
         fields = [(column.title, cell) for column, cell in zip(self.COLUMNS, row.cells, strict=False) if cell]
         return (row.cells[0] if row.cells else "Row", fields)
 
+    def open_details(self) -> bool:
+        """`i` on a row of a pane that fetches its details (True: it will show them itself)."""
+        return False
+
     def open_selected(self) -> bool:
         """Enter on a row; False when the pane has no drill-down (the app then shows the details)."""
         return False

@@ -1,0 +1,25 @@
+"""Objects pane commands: navigation, marks and every object action (each also a `:` command)."""
+
+from __future__ import annotations
+
+from cwos_tui.ui.commands.model import Command
+
+_OBJECTS = frozenset({"objects"})
+_PREVIEW = frozenset({"preview"})
+
+COMMANDS: tuple[Command, ...] = (
+    Command("objects.up", "Up", "backspace,escape", "Go up one folder (to Buckets from a bucket's root).",
+            contexts=_OBJECTS, footer="Up", priority=16),
+    Command("objects.jump", "Jump to name", "ctrl+g", "Put the cursor on the first loaded name at or after the "
+            "one typed (`:jump NAME`).", contexts=_OBJECTS, footer="Jump", priority=80, aliases=("jump",)),
+    Command("objects.preview", "Preview", "p", "Show the first 256 KiB of the selected object: text, JSON, CSV "
+            "or hex (Esc cancels).", contexts=_OBJECTS, permission="s3:GetObject", resource="object",
+            footer="Preview", priority=38, aliases=("preview",)),
+    Command("objects.mark", "Mark", "space", "Mark or unmark the selected object (for delete).",
+            contexts=_OBJECTS, footer="Mark", priority=36, aliases=("mark",)),
+    Command("objects.delete", "Delete object", "d", "Delete the selected object, or every marked one (asks first).",
+            contexts=_OBJECTS, mutates=True, permission="s3:DeleteObject", resource="object", footer="Delete",
+            priority=35, aliases=("delete", "rm")),
+    Command("preview.close", "Close preview", "escape,q,p", "Close the preview (a read in flight is cancelled).",
+            contexts=_PREVIEW, footer="Close", action="close"),
+)
