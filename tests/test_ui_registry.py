@@ -7,6 +7,7 @@ from cwos_tui.ui import commands
 from cwos_tui.ui.app import CwosApp
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
+from cwos_tui.ui.modals.expiry_picker import ExpiryPickerScreen
 from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.modals.help import HelpScreen
 from cwos_tui.ui.modals.preview import PreviewScreen
@@ -15,7 +16,7 @@ from cwos_tui.ui.wizard.screen import WizardScreen
 
 #: the screen classes of each screen context; their bindings come from the registry
 SCREENS = {
-    "dialog": (FormScreen, SavedCheckScreen, SecretOnceScreen),
+    "dialog": (FormScreen, SavedCheckScreen, SecretOnceScreen, ExpiryPickerScreen),
     "confirm": (ConfirmScreen,),
     "help": (HelpScreen,),
     "detail": (DetailScreen,),

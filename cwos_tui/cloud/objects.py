@@ -4,11 +4,13 @@ object, with copyable snippets; a capped ranged read for previews; server-side c
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cwos_tui.cloud.errors import CloudError
+from cwos_tui.cloud.s3_models import DeleteFailure
 
 if TYPE_CHECKING:
     from cwos_tui.cloud.storage import StorageService
@@ -95,3 +97,64 @@ async def copy_object(storage: StorageService, src_bucket: str, src_key: str, ds
     except BaseException:
         await storage.abort_multipart_upload(dst_bucket, dst_key, upload_id)
         raise
+
+
+PRESIGN_MAX_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_expiry(text: str) -> int:
+    """`15m`, `1h`, `7d` or seconds -> seconds; ValueError with a message for anything else."""
+    value = text.strip().lower()
+    unit = _UNITS.get(value[-1:], 0) if value else 0
+    number = value[:-1] if unit else value
+    if not number.isdigit():
+        raise ValueError(f"not a duration: {text!r} (try 15m, 1h, 24h or 7d)")
+    seconds = int(number) * (unit or 1)
+    if not 1 <= seconds <= PRESIGN_MAX_SECONDS:
+        raise ValueError("a presigned URL lives from 1 second to 7 days")
+    return seconds
+
+
+def describe_seconds(seconds: int) -> str:
+    for name, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size} {name}"
+    return f"{seconds} s"
+
+
+async def delete_prefix(storage: StorageService, bucket: str, prefix: str,
+                        progress: Callable[[int, int], None] | None = None
+                        ) -> tuple[int, list[DeleteFailure]]:
+    """Delete every key under `prefix`, a listed page (up to 1000 keys) per DeleteObjects request.
+
+    Lists with StartAfter the last key of the previous page, so keys that fail to delete are not
+    listed again. `progress(deleted, failed)` is called after each batch. Returns (deleted, failures).
+    """
+    from cwos_tui.cloud.listing import page_chunk
+
+    deleted, failures = 0, list[DeleteFailure]()
+    after = ""
+    while True:
+        params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": 1000}
+        if after:
+            params["StartAfter"] = after
+        keys: list[str] = await storage.call_shaped(
+            "list_objects_v2", lambda r: [c.key(i) for c in [page_chunk(r, "")] for i in range(len(c))], **params)
+        if not keys:
+            return deleted, failures
+        done, failed = await storage.delete_objects(bucket, keys)
+        deleted += len(done)
+        failures += failed
+        after = keys[-1]
+        if progress is not None:
+            progress(deleted, len(failures))
+
+
+async def count_prefix(storage: StorageService, bucket: str, prefix: str) -> int:
+    from cwos_tui.cloud.listing import iter_listing
+
+    total = 0
+    async for page in iter_listing(storage, bucket, prefix, "", 1000):
+        total += len(page.chunk)
+    return total

@@ -20,6 +20,24 @@ COMMANDS: tuple[Command, ...] = (
     Command("objects.delete", "Delete object", "d", "Delete the selected object, or every marked one (asks first).",
             contexts=_OBJECTS, mutates=True, permission="s3:DeleteObject", resource="object", footer="Delete",
             priority=35, aliases=("delete", "rm")),
+    Command("objects.delete_prefix", "Delete prefix", "D", "Delete every object under the folder at the cursor "
+            "(`:delete-prefix PREFIX`): counted first, typed confirmation, batched.", contexts=_OBJECTS,
+            mutates=True, permission="s3:DeleteObject", resource="object", footer="Del prefix", priority=85,
+            aliases=("delete-prefix", "rmr")),
+    Command("objects.cancel", "Cancel prefix delete", "x", "Stop a running prefix delete (what is deleted stays "
+            "deleted).", contexts=_OBJECTS, show=False, aliases=("cancel",)),
+    Command("objects.copy", "Copy object", "C", "Server-side copy (`:copy DEST`: s3://bucket/key, or a key "
+            "relative to this folder; a trailing / keeps the name).", contexts=_OBJECTS, mutates=True,
+            permission="s3:PutObject", resource="object", footer="Copy to", priority=86, aliases=("copy", "cp")),
+    Command("objects.move", "Move object", "M", "Copy to DEST, then delete the original (`:move DEST`).",
+            contexts=_OBJECTS, mutates=True, permission="s3:DeleteObject", resource="object", footer="Move",
+            priority=87, aliases=("move", "mv")),
+    Command("objects.rename", "Rename object", "R", "A new name in the same folder (`:rename NAME`).",
+            contexts=_OBJECTS, mutates=True, permission="s3:DeleteObject", resource="object", footer="Rename",
+            priority=88, aliases=("rename",)),
+    Command("objects.presign", "Presigned URL", "u", "A presigned URL for the selected object: `:presign 1h` "
+            "(GET), `:presign 15m put`; without a duration, a picker.", contexts=_OBJECTS,
+            permission="s3:GetObject", resource="object", footer="URL", priority=84, aliases=("presign",)),
     Command("preview.close", "Close preview", "escape,q,p", "Close the preview (a read in flight is cancelled).",
             contexts=_PREVIEW, footer="Close", action="close"),
 )

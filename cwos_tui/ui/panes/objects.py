@@ -3,8 +3,8 @@ action (`object_actions.py`)."""
 
 from __future__ import annotations
 
-from cwos_tui.ui.panes.object_actions import ObjectActions
+from cwos_tui.ui.panes.object_changes import ObjectChanges
 
 
-class ObjectsPane(ObjectActions):
+class ObjectsPane(ObjectChanges):
     """One prefix of one bucket: browse, find, details, preview, delete, copy, presign."""
