@@ -137,3 +137,32 @@ async def test_read_only_refuses_delete_and_hostile_names_are_inert(sandbox):
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
         assert any("read-only" in n for n in notices(app))
+
+
+async def test_slash_filters_what_is_loaded_and_find_asks_the_server(sandbox, monkeypatch):
+    monkeypatch.setattr(ObjectListing, "page_size", 25)
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        storage = app.services.storage
+        original = storage.call_shaped
+        calls = 0
+
+        async def held_second_page(operation, shape, **params):
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                await asyncio.Event().wait()  # the first listing never gets past its first page
+            return await original(operation, shape, **params)
+
+        monkeypatch.setattr(storage, "call_shaped", held_second_page)
+        app.open_location("training-data", TRAIN)
+        await wait_for(pilot, lambda: "25 of ? listed…" in screen(app), "first page")
+        await pilot.press("slash", *"shard-011")
+        await wait_for(pilot, lambda: "(loaded rows so far): 0 match" in screen(app), "local filter")
+        await pilot.press("escape")
+        await pilot.press("colon", *"find shard-011", "enter")
+        await wait_for(pilot, lambda: "10 items found by the server" in screen(app), "server search")
+        shown = screen(app)
+        assert "server search: names starting “shard-011”" in shown and "shard-0110.tar" in shown
+        await pilot.press("escape")  # out of the search, back to the whole folder
+        await wait_for(pilot, lambda: app.objects.complete and "120 items" in screen(app), "whole folder")

@@ -12,6 +12,8 @@ from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.modals.help import HelpScreen
 from cwos_tui.ui.modals.preview import PreviewScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
+from cwos_tui.ui.modals.uploads import UploadsScreen
+from cwos_tui.ui.modals.versions import VersionsScreen
 from cwos_tui.ui.wizard.screen import WizardScreen
 
 #: the screen classes of each screen context; their bindings come from the registry
@@ -22,6 +24,8 @@ SCREENS = {
     "detail": (DetailScreen,),
     "wizard": (WizardScreen,),
     "preview": (PreviewScreen,),
+    "versions": (VersionsScreen,),
+    "uploads": (UploadsScreen,),
 }
 
 

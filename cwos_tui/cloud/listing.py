@@ -174,8 +174,14 @@ class ListedPage(NamedTuple):
 
 async def iter_listing(
     storage: StorageService, bucket: str, prefix: str = "", delimiter: str = "/", page_size: int = 1000,
+    names_after: str | None = None,
 ) -> AsyncIterator[ListedPage]:
-    """A prefix page by page as chunks (parsed in the S3 thread), so the first one can be shown at once."""
+    """A prefix page by page as chunks (parsed in the S3 thread), so the first one can be shown at once.
+
+    Names are relative to `names_after` (default: `prefix`): a server-side search lists `folder/abc`
+    but names rows relative to `folder/`.
+    """
+    base = prefix if names_after is None else names_after
     token: str | None = None
     for _ in range(_MAX_PAGES):
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
@@ -185,7 +191,7 @@ async def iter_listing(
             params["ContinuationToken"] = token
         truncated, following, chunk = await storage.call_shaped(
             "list_objects_v2", lambda r: (bool(r.get("IsTruncated")), r.get("NextContinuationToken"),
-                                          page_chunk(r, prefix)), **params)
+                                          page_chunk(r, base)), **params)
         following = following if truncated else None
         yield ListedPage(chunk, not following)
         if not following:

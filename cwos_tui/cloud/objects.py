@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cwos_tui.cloud.errors import CloudError
-from cwos_tui.cloud.s3_models import DeleteFailure
+from cwos_tui.cloud.s3_models import DeleteFailure, ObjectVersion
 
 if TYPE_CHECKING:
     from cwos_tui.cloud.storage import StorageService
@@ -158,3 +158,23 @@ async def count_prefix(storage: StorageService, bucket: str, prefix: str) -> int
     async for page in iter_listing(storage, bucket, prefix, "", 1000):
         total += len(page.chunk)
     return total
+
+
+async def key_versions(storage: StorageService, bucket: str, key: str, max_pages: int = 20) -> list[ObjectVersion]:
+    """Every version and delete marker of one key, the latest first (ListObjectVersions by prefix)."""
+    found: list[ObjectVersion] = []
+    marker: str | None = None
+    version_marker: str | None = None
+    for _ in range(max_pages):
+        page = await storage.list_object_versions(bucket, key, key_marker=marker, version_id_marker=version_marker)
+        found += [v for v in page.versions if v.key == key]
+        if not page.is_truncated or not page.next_key_marker or page.next_key_marker > key:
+            break
+        marker, version_marker = page.next_key_marker, page.next_version_id_marker
+    return found
+
+
+async def restore_version(storage: StorageService, bucket: str, key: str, version_id: str) -> None:
+    """Make an old version the current one again: a server-side copy of it onto its own key."""
+    await storage.call_shaped("copy_object", dict, Bucket=bucket, Key=key,
+                              CopySource={"Bucket": bucket, "Key": key, "VersionId": version_id})

@@ -21,7 +21,7 @@ PANE_TITLES = {
     "objects": "Objects",
 }
 SCREEN_TITLES = {"dialog": "Dialogs", "help": "Help", "detail": "Details", "wizard": "Setup wizard",
-                 "preview": "Preview"}
+                 "preview": "Preview", "versions": "Versions", "uploads": "Incomplete uploads"}
 ALL_PANES = frozenset(PANES)
 
 

@@ -6,6 +6,8 @@ from cwos_tui.ui.commands.model import Command
 
 _OBJECTS = frozenset({"objects"})
 _PREVIEW = frozenset({"preview"})
+_VERSIONS = frozenset({"versions"})
+_UPLOADS = frozenset({"uploads"})
 
 COMMANDS: tuple[Command, ...] = (
     Command("objects.up", "Up", "backspace,escape", "Go up one folder (to Buckets from a bucket's root).",
@@ -15,6 +17,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("objects.preview", "Preview", "p", "Show the first 256 KiB of the selected object: text, JSON, CSV "
             "or hex (Esc cancels).", contexts=_OBJECTS, permission="s3:GetObject", resource="object",
             footer="Preview", priority=38, aliases=("preview",)),
+    Command("objects.find", "Server prefix search", "F", "Ask the server for every name in this folder that starts "
+            "with PREFIX (`:find PREFIX`); `/` only filters what is loaded.", contexts=_OBJECTS, footer="Find",
+            priority=82, aliases=("find",)),
     Command("objects.mark", "Mark", "space", "Mark or unmark the selected object (for delete).",
             contexts=_OBJECTS, footer="Mark", priority=36, aliases=("mark",)),
     Command("objects.delete", "Delete object", "d", "Delete the selected object, or every marked one (asks first).",
@@ -38,6 +43,24 @@ COMMANDS: tuple[Command, ...] = (
     Command("objects.presign", "Presigned URL", "u", "A presigned URL for the selected object: `:presign 1h` "
             "(GET), `:presign 15m put`; without a duration, a picker.", contexts=_OBJECTS,
             permission="s3:GetObject", resource="object", footer="URL", priority=84, aliases=("presign",)),
+    Command("objects.versions", "Versions", "v", "Versions and delete markers of the selected object (restore, "
+            "delete a version).", contexts=_OBJECTS, permission="s3:ListBucketVersions", resource="bucket",
+            footer="Versions", priority=89, aliases=("versions",)),
+    Command("objects.uploads", "Incomplete uploads", "U", "Unfinished multipart uploads under this folder "
+            "(abort one or all).", contexts=_OBJECTS, permission="s3:ListBucketMultipartUploads",
+            resource="bucket", footer="Uploads", priority=90, aliases=("uploads",)),
+    Command("versions.close", "Close versions", "escape,q", "Close the versions.", contexts=_VERSIONS,
+            footer="Close", action="close"),
+    Command("versions.restore", "Restore version", "r", "Copy the selected version over the key.",
+            contexts=_VERSIONS, footer="Restore", action="restore"),
+    Command("versions.delete", "Delete version", "d", "Delete the selected version or delete marker for good.",
+            contexts=_VERSIONS, footer="Delete", action="delete"),
+    Command("uploads.close", "Close uploads", "escape,q", "Close the list.", contexts=_UPLOADS, footer="Close",
+            action="close"),
+    Command("uploads.abort", "Abort upload", "d", "Abort the selected upload.", contexts=_UPLOADS, footer="Abort",
+            action="abort"),
+    Command("uploads.abort_all", "Abort all uploads", "D", "Abort every listed upload.", contexts=_UPLOADS,
+            footer="Abort all", action="abort_all"),
     Command("preview.close", "Close preview", "escape,q,p", "Close the preview (a read in flight is cancelled).",
             contexts=_PREVIEW, footer="Close", action="close"),
 )

@@ -30,7 +30,21 @@ class DetailsReady(Message):
 class ObjectActions(ObjectListing):
     def handlers(self) -> dict[str, Handler]:
         return {"objects.up": self.up, "objects.delete": self.delete, "objects.mark": self.mark,
-                "objects.jump": self.jump, "objects.preview": self.preview}
+                "objects.jump": self.jump, "objects.preview": self.preview, "objects.find": self.find}
+
+    def find(self, argument: str) -> None:
+        """`:find PREFIX`: ask the server for the names in this folder that start with PREFIX (every
+        page of them, not only what is loaded: unlike `/`, which filters the loaded rows)."""
+        typed = argument.strip()
+        if not self.bucket:
+            self.app.notify("Open a bucket first.", severity="warning")
+            return
+        if not typed:
+            from cwos_tui.ui.widgets.command_bar import CommandBar
+
+            self.app.query_one(CommandBar).open("command", "find ")
+            return
+        self.go(self.bucket, self.prefix, search=typed)
 
     # ---- details and preview -------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.expiry_picker import ExpiryPickerScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
+from cwos_tui.ui.modals.uploads import UploadsScreen
+from cwos_tui.ui.modals.versions import VersionsScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.panes.base import Notice
 from cwos_tui.ui.panes.object_actions import ObjectActions
@@ -44,7 +46,21 @@ class ObjectChanges(ObjectActions):
     def handlers(self) -> dict[str, Handler]:
         return {**super().handlers(), "objects.delete_prefix": self.delete_prefix,
                 "objects.cancel": self.cancel_running, "objects.copy": self.copy_to,
-                "objects.move": self.move_to, "objects.rename": self.rename, "objects.presign": self.presign}
+                "objects.move": self.move_to, "objects.rename": self.rename, "objects.presign": self.presign,
+                "objects.versions": self.versions, "objects.uploads": self.uploads}
+
+    def versions(self, _: str = "") -> None:
+        source = self._source()
+        if source is not None:
+            self.app.push_screen(VersionsScreen(self.services.storage, self.bucket, source[0],
+                                                display_filter=self.ctx.display_filter))
+
+    def uploads(self, _: str = "") -> None:
+        if not self.bucket:
+            self.app.notify("Open a bucket first.", severity="warning")
+            return
+        self.app.push_screen(UploadsScreen(self.services.storage, self.bucket, self.prefix,
+                                           display_filter=self.ctx.display_filter))
 
     def _bar(self, text: str) -> None:
         from cwos_tui.ui.widgets.command_bar import CommandBar

@@ -47,6 +47,7 @@ class ObjectListing(Pane):
         super().__init__(ctx)
         self.bucket = ""
         self.prefix = ""
+        self.search = ""  # a server-side prefix search inside the folder (`:find`), or ""
         self._return_to: str | None = None  # the folder to put the cursor on after going up
         self._fresh = True  # the next listing is a new folder's (cursor to the top), not a reload
         self._receiving: ListingStore | None = None  # the store the current listing's pages go to
@@ -72,14 +73,16 @@ class ObjectListing(Pane):
         else:
             parts = [self.bucket, *[p for p in self.prefix.split("/") if p]]
             text = "s3://" + " / ".join(safe_text(p) for p in parts) + " /"
+            if self.search:
+                text += f"  server search: names starting “{safe_text(self.search)}” (Esc ends it)"
         self.query_one("#breadcrumb", Static).update(text)
 
     @property
     def location(self) -> str:
         return f"{self.bucket}/{self.prefix}" if self.bucket else ""
 
-    def go(self, bucket: str, prefix: str, return_to: str | None = None) -> None:
-        self.bucket, self.prefix, self._return_to = bucket, prefix, return_to
+    def go(self, bucket: str, prefix: str, return_to: str | None = None, search: str = "") -> None:
+        self.bucket, self.prefix, self._return_to, self.search = bucket, prefix, return_to, search
         self._fresh = True
         self.row_list.set_filter("")
         self.store_list.marked.clear()
@@ -100,7 +103,8 @@ class ObjectListing(Pane):
         super().reload()
 
     async def load(self, generation: int) -> None:
-        async for page in iter_listing(self.services.storage, self.bucket, self.prefix, "/", self.page_size):
+        async for page in iter_listing(self.services.storage, self.bucket, self.prefix + self.search, "/",
+                                       self.page_size, names_after=self.prefix):
             self.post_message(PageListed(generation, page.chunk, page.done))
 
     # ---- pages land ----------------------------------------------------------------------------
@@ -159,6 +163,8 @@ class ObjectListing(Pane):
         held = len(self._receiving) if self._receiving is not None else listing.held
         if self.complete:
             text = f"{held:,} item{'' if held == 1 else 's'}"
+            if self.search:
+                text += " found by the server"
         else:
             text = f"{SPINNER[self._pages % len(SPINNER)]} {held:,} of ? listed…"
         if listing.marked:
@@ -183,7 +189,10 @@ class ObjectListing(Pane):
         return True
 
     def up(self, _: str = "") -> None:
-        """Up one folder; from a bucket's root back to Buckets."""
+        """Up one folder (or out of a server search); from a bucket's root back to Buckets."""
+        if self.search:
+            self.go(self.bucket, self.prefix)
+            return
         if not self.prefix:
             self.post_message(ShowPane("buckets"))
             return
