@@ -166,3 +166,32 @@ async def test_slash_filters_what_is_loaded_and_find_asks_the_server(sandbox, mo
         assert "server search: names starting “shard-011”" in shown and "shard-0110.tar" in shown
         await pilot.press("escape")  # out of the search, back to the whole folder
         await wait_for(pilot, lambda: app.objects.complete and "120 items" in screen(app), "whole folder")
+
+
+async def test_sort_by_size_and_date_within_the_loaded_rows_keeps_the_cursor_on_its_row(sandbox):
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        bucket = f"objects-{uuid.uuid4().hex[:8]}"
+        storage = app.services.storage
+        await storage.create_bucket(bucket, sandbox.zone)
+        for key, size in (("a.txt", 3), ("b.txt", 300), ("c.txt", 30), ("d/x", 1)):
+            await storage.put_object(bucket, key, b"x" * size)
+        app.open_location(bucket, "")
+        await wait_for(pilot, lambda: app.objects.complete and "4 items" in screen(app), "listed")
+        app.objects.store_list.select_value(("object", "c.txt"))
+        await pilot.press("colon", *"sort size", "enter")
+        await pilot.pause()
+        names = [app.objects.store_list.row_at(i).cells[0] for i in range(4)]
+        assert names == ["d/", "b.txt", "c.txt", "a.txt"] and "sorted by size" in screen(app)
+        assert app.objects.store_list.selected.cells[0] == "c.txt"
+        await pilot.press("slash", *"txt")
+        await wait_for(pilot, lambda: app.objects.store_list.count == 3, "filtered")
+        assert [app.objects.store_list.row_at(i).cells[0] for i in range(3)] == ["b.txt", "c.txt", "a.txt"]
+        await pilot.press("escape", "o")  # size -> date: newest first
+        await pilot.pause()
+        assert "sorted by date" in screen(app)
+        await pilot.press("colon", *"sort name", "enter")
+        await pilot.pause()
+        assert [app.objects.store_list.row_at(i).cells[0] for i in range(4)] == ["a.txt", "b.txt", "c.txt", "d/"]
+        await pilot.press("colon", *"sort colour", "enter")
+        assert any("Sort by name, size or date" in n for n in notices(app))

@@ -20,6 +20,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("objects.find", "Server prefix search", "F", "Ask the server for every name in this folder that starts "
             "with PREFIX (`:find PREFIX`); `/` only filters what is loaded.", contexts=_OBJECTS, footer="Find",
             priority=82, aliases=("find",)),
+    Command("objects.sort", "Sort", "o", "Sort the loaded rows by name, size (largest first) or date (newest "
+            "first): `:sort size`; o cycles.", contexts=_OBJECTS, footer="Sort", priority=83, aliases=("sort",)),
     Command("objects.mark", "Mark", "space", "Mark or unmark the selected object (for delete).",
             contexts=_OBJECTS, footer="Mark", priority=36, aliases=("mark",)),
     Command("objects.delete", "Delete object", "d", "Delete the selected object, or every marked one (asks first).",

@@ -30,7 +30,20 @@ class DetailsReady(Message):
 class ObjectActions(ObjectListing):
     def handlers(self) -> dict[str, Handler]:
         return {"objects.up": self.up, "objects.delete": self.delete, "objects.mark": self.mark,
-                "objects.jump": self.jump, "objects.preview": self.preview, "objects.find": self.find}
+                "objects.jump": self.jump, "objects.preview": self.preview, "objects.find": self.find,
+                "objects.sort": self.sort}
+
+    def sort(self, argument: str) -> None:
+        """`:sort name|size|date`; without a word, the next of the three (within the loaded rows)."""
+        choices = ("name", "size", "date")
+        listing = self.store_list
+        word = argument.strip().lower()
+        if word and word not in choices:
+            self.app.notify(f"Sort by name, size or date (not {safe_text(word)}).", severity="warning",
+                            markup=False)
+            return
+        listing.sort(word or choices[(choices.index(listing.sort_by) + 1) % 3])
+        self.show_count()
 
     def find(self, argument: str) -> None:
         """`:find PREFIX`: ask the server for the names in this folder that start with PREFIX (every

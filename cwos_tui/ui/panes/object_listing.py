@@ -167,6 +167,12 @@ class ObjectListing(Pane):
                 text += " found by the server"
         else:
             text = f"{SPINNER[self._pages % len(SPINNER)]} {held:,} of ? listed…"
+        if listing.order is not None:
+            text += f"  sorted by {listing.sort_by}"
+            if len(listing.order) < held:
+                text += f" ({len(listing.order):,} sorted; later rows follow unsorted: sort again)"
+            elif not self.complete:
+                text += " (of the rows loaded so far)"
         if listing.marked:
             text += f"  {len(listing.marked):,} marked"
         if listing.filter_text:

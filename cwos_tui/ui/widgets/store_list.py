@@ -39,6 +39,9 @@ class StoreList(RowList):
         self.shown = 0  # rows of the store this list shows (a landed page waits for the next sync)
         self.marked: set[str] = set()  # keys marked with space
         self._sync_timer: Timer | None = None
+        #: the shown order when sorted by size or date (store rows); rows that land later follow unsorted
+        self.order: list[int] | None = None
+        self.sort_by = "name"
 
     # ---- rows from columns ---------------------------------------------------------------------
 
@@ -72,7 +75,40 @@ class StoreList(RowList):
         anchor = self._anchor(None) if keep_value else None
         self._stop_sync()
         self.store, self.shown = store, len(store)
+        self.order, self.sort_by = None, "name"
         self._refill(anchor, None, 0)
+
+    # ---- sorting (the store itself stays in key order) -----------------------------------------
+
+    def sort(self, by: str) -> None:
+        """`name` (the listing's own order), `size` (largest first) or `date` (newest first), folders first;
+        the cursor stays on its row."""
+        anchor = self._anchor(None)
+        store = self.store
+        if by == "name":
+            self.order = None
+        else:
+            column = store.sizes if by == "size" else store.mtimes
+            self.order = sorted(range(self.shown), key=lambda i: (not store.is_folder(i), -column[i]))
+        self.sort_by = by
+        self._refill(anchor, None, 0)
+
+    def _apply_filter(self) -> None:
+        if self.order is None:
+            super()._apply_filter()
+            return
+        needle = self.filter_text
+        rows = [*self.order, *range(len(self.order), self.shown)]
+        self._visible = [i for i in rows if not needle or self._matches(i, needle)]
+
+    def _filter_rows(self, upto: int, needle: str, generation: int) -> None:
+        order = self.order
+        if order is None:
+            super()._filter_rows(upto, needle, generation)
+            return
+        names = self.store.names
+        visible = [i for i in [*order, *range(len(order), upto)] if needle in names[i].lower()]
+        self.post_message(self._FilterDone(generation, needle, visible, upto))
 
     def grow(self, *, now: bool = False) -> None:
         """The store got rows: show them now (`now`, or the first rows) or at the next sync."""
@@ -117,8 +153,17 @@ class StoreList(RowList):
         row = store.find(full[len(store.prefix):])
         if row >= self.shown or store.key(row) != full:
             return None
+        return self._position(row)
+
+    def _position(self, row: int) -> int | None:
+        """Where store row `row` is shown, or None (filtered out)."""
         if self._visible is None:
             return row
+        if self.order is not None:
+            try:
+                return self._visible.index(row)
+            except ValueError:
+                return None
         at = bisect.bisect_left(self._visible, row)
         return at if at < len(self._visible) and self._visible[at] == row else None
 
@@ -134,7 +179,13 @@ class StoreList(RowList):
         row = self.store.find(name)
         if row >= self.shown:
             return False
-        index = row if self._visible is None else bisect.bisect_left(self._visible, row)
+        if self.order is not None:
+            found = self._position(row)
+            if found is None:
+                return False
+            index = found
+        else:
+            index = row if self._visible is None else bisect.bisect_left(self._visible, row)
         if index >= self.count:
             return False
         self._scroll_top(index - self.body_height // 2)
