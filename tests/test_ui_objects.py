@@ -4,6 +4,7 @@ in from the sandbox while the first is on screen, cursor and view that never jum
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 
 from textual.widgets import Button
@@ -31,6 +32,22 @@ async def click(app, pilot, selector: str) -> None:
     button = app.screen.query_one(selector, Button)
     await wait_for(pilot, lambda: not button.has_class("-active"), f"{selector} clickable")
     await pilot.click(selector)
+
+
+def hold_second_page(monkeypatch) -> threading.Event:
+    """The second parsed page of the next listing waits (in its S3 thread) until the event is set."""
+    import cwos_tui.cloud.listing as listing
+
+    release, calls, original = threading.Event(), [], listing.page_chunk
+
+    def held(result, prefix):
+        calls.append(1)
+        if len(calls) == 2:
+            release.wait(60)
+        return original(result, prefix)
+
+    monkeypatch.setattr(listing, "page_chunk", held)
+    return release
 
 
 async def test_a_million_rows_browse_with_end_pagedown_and_jump_to_a_key(sandbox):
@@ -63,20 +80,8 @@ async def test_a_million_rows_browse_with_end_pagedown_and_jump_to_a_key(sandbox
 async def test_first_keys_on_screen_while_the_listing_streams_and_the_cursor_never_jumps(sandbox, monkeypatch):
     monkeypatch.setattr(ObjectListing, "page_size", 25)
     app = make_app(sandbox)
-    release = asyncio.Event()
+    release = hold_second_page(monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
-        storage = app.services.storage
-        original = storage.call_shaped
-        calls = 0
-
-        async def held_after_the_first_page(operation, shape, **params):
-            nonlocal calls
-            calls += 1
-            if calls == 2:
-                await release.wait()  # the second page waits until the test has looked at the screen
-            return await original(operation, shape, **params)
-
-        monkeypatch.setattr(storage, "call_shaped", held_after_the_first_page)
         app.open_location("training-data", TRAIN)
         await wait_for(pilot, lambda: "shard-0000.tar" in screen(app), "first page on screen")
         shown = screen(app)
@@ -142,19 +147,8 @@ async def test_read_only_refuses_delete_and_hostile_names_are_inert(sandbox):
 async def test_slash_filters_what_is_loaded_and_find_asks_the_server(sandbox, monkeypatch):
     monkeypatch.setattr(ObjectListing, "page_size", 25)
     app = make_app(sandbox)
+    release = hold_second_page(monkeypatch)  # the first listing does not get past its first page
     async with app.run_test(size=SIZE) as pilot:
-        storage = app.services.storage
-        original = storage.call_shaped
-        calls = 0
-
-        async def held_second_page(operation, shape, **params):
-            nonlocal calls
-            calls += 1
-            if calls == 2:
-                await asyncio.Event().wait()  # the first listing never gets past its first page
-            return await original(operation, shape, **params)
-
-        monkeypatch.setattr(storage, "call_shaped", held_second_page)
         app.open_location("training-data", TRAIN)
         await wait_for(pilot, lambda: "25 of ? listed…" in screen(app), "first page")
         await pilot.press("slash", *"shard-011")
@@ -166,6 +160,7 @@ async def test_slash_filters_what_is_loaded_and_find_asks_the_server(sandbox, mo
         assert "server search: names starting “shard-011”" in shown and "shard-0110.tar" in shown
         await pilot.press("escape")  # out of the search, back to the whole folder
         await wait_for(pilot, lambda: app.objects.complete and "120 items" in screen(app), "whole folder")
+    release.set()  # lets the abandoned listing's thread end
 
 
 async def test_sort_by_size_and_date_within_the_loaded_rows_keeps_the_cursor_on_its_row(sandbox):

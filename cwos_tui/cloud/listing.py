@@ -9,10 +9,12 @@ shows. Pages are parsed into a `ListingStore` chunk in the S3 thread, then appen
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import math
+import threading
 from array import array
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -199,3 +201,44 @@ async def iter_listing(
         if following == token:
             raise ProtocolError("the server repeated a continuation token", operation="ListObjectsV2")
         token = following
+
+
+async def stream_listing(
+    storage: StorageService, bucket: str, prefix: str, on_page: Callable[[ListedPage], None], *,
+    delimiter: str = "/", page_size: int = 1000, names_after: str | None = None,
+) -> None:
+    """List page after page in one S3 thread, handing each parsed page to `on_page` (called in that
+    thread: it must only post a message). Requests follow each other as fast as a bare paginator's,
+    whatever the event loop is doing; cancelling the caller stops the thread after the page in flight.
+    """
+    base = prefix if names_after is None else names_after
+    stop = threading.Event()
+    state: dict[str, str | None] = {"token": None}  # a retried run resumes where it stopped
+
+    def run(client: Any) -> None:
+        for _ in range(_MAX_PAGES):
+            if stop.is_set():
+                return
+            params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
+            if delimiter:
+                params["Delimiter"] = delimiter
+            token = state["token"]
+            if token:
+                params["ContinuationToken"] = token
+            result = client.list_objects_v2(**params)
+            following = result.get("NextContinuationToken") if result.get("IsTruncated") else None
+            if following and following == token:
+                raise ProtocolError("the server repeated a continuation token", operation="ListObjectsV2")
+            chunk = page_chunk(result, base)
+            state["token"] = following
+            if stop.is_set():
+                return
+            on_page(ListedPage(chunk, not following))
+            if not following:
+                return
+
+    try:
+        await storage.run_with_client("list_objects_v2", run)
+    except asyncio.CancelledError:
+        stop.set()
+        raise

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Static
 
-from cwos_tui.cloud.listing import ListingStore, iter_listing
+from cwos_tui.cloud.listing import ListedPage, ListingStore, stream_listing
 from cwos_tui.ui.context import AppContext
 from cwos_tui.ui.messages import LocationShown, ShowPane
 from cwos_tui.ui.panes.base import Pane
@@ -103,9 +103,11 @@ class ObjectListing(Pane):
         super().reload()
 
     async def load(self, generation: int) -> None:
-        async for page in iter_listing(self.services.storage, self.bucket, self.prefix + self.search, "/",
-                                       self.page_size, names_after=self.prefix):
+        def landed(page: ListedPage) -> None:  # in the S3 thread: only posts
             self.post_message(PageListed(generation, page.chunk, page.done))
+
+        await stream_listing(self.services.storage, self.bucket, self.prefix + self.search, landed,
+                             page_size=self.page_size, names_after=self.prefix)
 
     # ---- pages land ----------------------------------------------------------------------------
 
@@ -130,7 +132,8 @@ class ObjectListing(Pane):
                 self._return_to = None
         if message.done:
             self._return_to = None
-        self.show_count()
+        if message.done or self._pages == 1 or listing.store is not self._receiving:
+            self.show_count()  # otherwise the list's next sync (a few times a second) updates the count
 
     def _first_page(self, chunk: ListingStore) -> None:
         listing = self.store_list
