@@ -153,13 +153,15 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--data-dir", default="", help="keep the sandbox's objects here (a second run skips "
+                        "putting them)")
     args = parser.parse_args()
 
     import httpx
 
     from cwos_tui.sandbox.process import SandboxProcess
 
-    sandbox = SandboxProcess()
+    sandbox = SandboxProcess(*(["--data-dir", args.data_dir] if args.data_dir else []))
     ready = sandbox.start()
     try:
         key = httpx.post(f"{ready['control_plane']}/v1/cwobject/access-key", json={"durationSeconds": 0},

@@ -1,7 +1,7 @@
 """The row list over a `ListingStore`: rows are made from raw columns only when they are drawn.
 
 Pages land in the store at once (so End, PageDown and jumps reach what is loaded); the list's
-scroll range follows at most every SYNC_EVERY seconds while a listing streams, and lines are
+scroll range and the count line follow once a second while a listing streams, and lines are
 repainted only when a page lands inside the view: a 100-page listing redraws the screen a few
 times, not a hundred.
 """
@@ -20,7 +20,7 @@ from cwos_tui.cloud.listing import ListingStore
 from cwos_tui.ui.text import DisplayFilter, human_size, no_filter, safe_text, short_time
 from cwos_tui.ui.widgets.row_list import Column, Row, RowList
 
-SYNC_EVERY = 0.25  # seconds between scroll-range updates while pages stream in
+SYNC_EVERY = 1.0  # seconds between scroll-range and count updates while pages stream in
 MARK = "● "
 
 
