@@ -17,7 +17,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("objects.preview", "Preview", "p", "Show the first 256 KiB of the selected object: text, JSON, CSV "
             "or hex (Esc cancels).", contexts=_OBJECTS, permission="s3:GetObject", resource="object",
             footer="Preview", priority=38, aliases=("preview",)),
-    Command("objects.find", "Server prefix search", "F", "Ask the server for every name in this folder that starts "
+    Command("objects.find", "Server search", "F", "Ask the server for every name in this folder that starts "
             "with PREFIX (`:find PREFIX`); `/` only filters what is loaded.", contexts=_OBJECTS, footer="Find",
             priority=82, aliases=("find",)),
     Command("objects.sort", "Sort", "o", "Sort the loaded rows by name, size (largest first) or date (newest "
