@@ -63,25 +63,6 @@ async def test_objects_enter_descends_backspace_goes_up_and_colon_b_jumps(sandbo
         assert app.active_pane == "buckets"
 
 
-async def test_objects_stream_in_pages_while_the_first_is_already_shown(sandbox, monkeypatch):
-    from cwos_tui.ui.panes.storage import ObjectsPane
-
-    monkeypatch.setattr("cwos_tui.ui.panes.storage.OBJECT_PAGE", 25)
-    pages: list[tuple[int, bool, bool]] = []
-
-    def record(self, message):  # Textual also calls the base class's handler, which shows the rows
-        pages.append((len(message.rows), message.replace, message.done))
-
-    monkeypatch.setattr(ObjectsPane, "on_rows_loaded", record, raising=False)
-    app = make_app(sandbox)
-    async with app.run_test(size=SIZE) as pilot:
-        app.open_location("training-data", "datasets/imagenet/train/")
-        await wait_for(pilot, lambda: app.objects.complete, "all pages")
-        # each page reached the list on arrival; the first was shown before the listing finished
-        assert pages == [(25, True, False)] + [(25, False, False)] * 3 + [(20, False, True)]
-        assert app.objects.row_list.count == 120
-
-
 async def test_help_f1_and_question_mark_list_the_focused_panes_keys(sandbox):
     app = make_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:

@@ -7,22 +7,29 @@ from cwos_tui.ui import commands
 from cwos_tui.ui.app import CwosApp
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
+from cwos_tui.ui.modals.expiry_picker import ExpiryPickerScreen
 from cwos_tui.ui.modals.form import FormScreen
 from cwos_tui.ui.modals.help import HelpScreen
 from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
 from cwos_tui.ui.modals.policy_view import PolicyViewScreen
+from cwos_tui.ui.modals.preview import PreviewScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
+from cwos_tui.ui.modals.uploads import UploadsScreen
+from cwos_tui.ui.modals.versions import VersionsScreen
 from cwos_tui.ui.wizard.screen import WizardScreen
 
 #: the screen classes of each screen context; their bindings come from the registry
 SCREENS = {
-    "dialog": (FormScreen, SavedCheckScreen, SecretOnceScreen),
+    "dialog": (FormScreen, SavedCheckScreen, SecretOnceScreen, ExpiryPickerScreen),
     "confirm": (ConfirmScreen,),
     "help": (HelpScreen,),
     "detail": (DetailScreen,),
     "wizard": (WizardScreen,),
     "policy-view": (PolicyViewScreen,),
     "policy-editor": (PolicyEditorScreen,),
+    "preview": (PreviewScreen,),
+    "versions": (VersionsScreen,),
+    "uploads": (UploadsScreen,),
 }
 
 

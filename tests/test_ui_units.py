@@ -50,7 +50,7 @@ def test_gate_refuses_mutations_when_read_only_and_denied_permissions():
     assert "read-only" in (Gate(read_only=True).refusal(delete) or "")
     assert Gate(read_only=True).refusal(refresh) is None
     assert "cwobject:ListAccessKeyInfo" in permissions_needed(commands.COMMANDS, "*")
-    assert permissions_needed(commands.COMMANDS, "object") == ["s3:DeleteObject"]
+    assert permissions_needed(commands.COMMANDS, "object") == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
 
 
 def test_gate_judges_a_command_on_the_resource_it_acts_on():

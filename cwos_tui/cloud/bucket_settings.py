@@ -1,7 +1,7 @@
 """Bucket configuration over S3: policy, versioning, lifecycle, CORS and tags.
 
 A mixin of `StorageService` (import that, from `cwos_tui.cloud.storage`); it only needs the service's
-`_call` and `_optional`, which the `_S3Calls` protocol names for the type checker.
+`_call`, which the `_S3Calls` protocol names for the type checker.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any, Protocol, cast
+
+from cwos_tui.cloud.errors import CloudError
 
 
 class _S3Calls(Protocol):
@@ -19,6 +21,15 @@ class _S3Calls(Protocol):
 
 class BucketSettingsOperations:
     """The bucket-configuration calls of `StorageService`; a missing configuration reads as None (or {})."""
+
+    async def _optional(self: _S3Calls, operation: str, missing_code: str, **params: Any) -> dict[str, Any] | None:
+        """Call a Get* whose "not configured" answer is an error code; return None for that case."""
+        try:
+            return await self._call(operation, **params)
+        except CloudError as exc:
+            if exc.code == missing_code:
+                return None
+            raise
 
     async def get_bucket_policy(self: _S3Calls, bucket: str) -> str | None:
         result = await self._optional("get_bucket_policy", "NoSuchBucketPolicy", Bucket=bucket)

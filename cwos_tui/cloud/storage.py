@@ -192,14 +192,13 @@ class StorageService(BucketSettingsOperations):
         result = await self._run(operation, lambda c: getattr(c, operation)(**params), region)
         return cast(dict[str, Any], result)
 
-    async def _optional(self, operation: str, missing_code: str, **params: Any) -> dict[str, Any] | None:
-        """Call a Get* whose "not configured" answer is an error code; return None for that case."""
-        try:
-            return await self._call(operation, **params)
-        except CloudError as exc:
-            if exc.code == missing_code:
-                return None
-            raise
+    async def run_with_client(self, operation: str, fn: Callable[[Any], T]) -> T:
+        """Run `fn(client)` in an S3 thread (with the usual error mapping and fresh-key retries)."""
+        return await self._run(operation, fn)
+
+    async def call_shaped(self, operation: str, shape: Callable[[dict[str, Any]], T], **params: Any) -> T:
+        """Call `operation` and run `shape` on its result in the S3 thread (big results stay off the loop)."""
+        return await self._run(operation, lambda c: shape(getattr(c, operation)(**params)))
 
     async def close_clients(self) -> None:
         """Forget the session and its clients (and so its keys); the next call starts afresh."""

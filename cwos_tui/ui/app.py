@@ -29,8 +29,9 @@ from cwos_tui.ui.handlers import HandlerTable
 from cwos_tui.ui.palette import RegistryCommands
 from cwos_tui.ui.panes.base import Pane
 from cwos_tui.ui.panes.keys import KeysPane
+from cwos_tui.ui.panes.objects import ObjectsPane
 from cwos_tui.ui.panes.policies import PoliciesPane
-from cwos_tui.ui.panes.storage import BucketsPane, ObjectsPane
+from cwos_tui.ui.panes.storage import BucketsPane
 from cwos_tui.ui.panes.tokens import TokensPane
 from cwos_tui.ui.profile_switch import ProfileCommands, ProfileSwitching
 from cwos_tui.ui.startup import ConnectionLifecycle, PendingStart

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from cwos_tui.ui.context import AppContext
     from cwos_tui.ui.panes.base import Pane
-    from cwos_tui.ui.panes.storage import ObjectsPane
+    from cwos_tui.ui.panes.objects import ObjectsPane
     from cwos_tui.ui.wizard import SetupPrepared
 
     _AppBase = App[int]
@@ -171,6 +171,8 @@ class AppCommands(_AppBase):
         if screen is not None:
             self.push_screen(screen)
             return
+        if self.pane().open_details():
+            return  # the pane fetches its details itself (HeadObject) and shows them when they arrive
         details = self.pane().details()
         if details is None:
             self.notify("Nothing selected.", severity="warning")
@@ -200,7 +202,7 @@ class AppCommands(_AppBase):
         objects = self.objects
         if objects.bucket != bucket:
             return []
-        folders = [f"{bucket}/{r.value[1]}" for r in objects.row_list.rows if r.value[0] == "prefix"]
+        folders = [f"{bucket}/{key}" for key in objects.folder_keys()]
         return [f for f in folders if f.startswith(typed)]
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -226,7 +228,7 @@ class AppCommands(_AppBase):
         from cwos_tui.ui.panes.base import Pane
 
         pane = message.row_list.parent
-        if isinstance(pane, Pane) and message.row_list.rows:
+        if isinstance(pane, Pane) and message.row_list.held:
             pane.set_state(pane.describe_count())
 
     def on_open_location(self, message: OpenLocation) -> None:

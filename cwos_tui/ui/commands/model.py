@@ -21,7 +21,8 @@ PANE_TITLES = {
     "objects": "Objects",
 }
 SCREEN_TITLES = {"dialog": "Dialogs", "help": "Help", "detail": "Details", "wizard": "Setup wizard",
-                 "policy-view": "Policy", "policy-editor": "Policy editor"}
+                 "policy-view": "Policy", "policy-editor": "Policy editor",
+                 "preview": "Preview", "versions": "Versions", "uploads": "Incomplete uploads"}
 ALL_PANES = frozenset(PANES)
 
 

@@ -217,6 +217,10 @@ class Pane(Vertical):
         """A pane's own detail screen for `i` (None: the generic detail view of `details()`)."""
         return None
 
+    def open_details(self) -> bool:
+        """`i` on a row of a pane that fetches its details (True: it will show them itself)."""
+        return False
+
     def open_selected(self) -> bool:
         """Enter on a row; False when the pane has no drill-down (the app then shows the details)."""
         return False

@@ -112,12 +112,23 @@ class RowList(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def count(self) -> int:
-        return len(self.rows) if self._visible is None else len(self._visible)
+        return self._total() if self._visible is None else len(self._visible)
+
+    def _total(self) -> int:
+        """Rows held (shown or filtered out); a store-backed list overrides this and `_row`."""
+        return len(self.rows)
+
+    def _row(self, index: int) -> Row:
+        return self.rows[index]
+
+    def _texts(self, index: int) -> Sequence[str]:
+        """What the filter looks at for one held row."""
+        return self.rows[index].cells
 
     def row_at(self, index: int) -> Row | None:
         if not 0 <= index < self.count:
             return None
-        return self.rows[index if self._visible is None else self._visible[index]]
+        return self._row(index if self._visible is None else self._visible[index])
 
     @property
     def selected(self) -> Row | None:
@@ -140,9 +151,18 @@ class RowList(ScrollView, can_focus=True, inherit_bindings=False):
         """
         anchor = self._anchor(key) if keep_value or key is not None else None
         self.rows = list(rows)
+        self._refill(anchor, key, cursor)
+
+    @property
+    def held(self) -> int:
+        """Rows held, shown or filtered out."""
+        return self._total()
+
+    def _refill(self, anchor: _Anchor | None, key: Callable[[Row], Hashable] | None, cursor: int) -> None:
+        """After the held rows were replaced: filter again, put the cursor back (on `anchor` if any)."""
         self._filter_generation += 1  # a background filter of the old rows is stale now
         self._restore = None
-        if self.filter_text and len(self.rows) > FILTER_IN_THREAD:
+        if self.filter_text and self._total() > FILTER_IN_THREAD:
             self._visible = []
             self._restore = (anchor, key) if anchor is not None else None
             self._start_filter_thread(self.filter_text)
@@ -217,7 +237,7 @@ class RowList(ScrollView, can_focus=True, inherit_bindings=False):
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        if not needle or len(self.rows) <= FILTER_IN_THREAD:
+        if not needle or self._total() <= FILTER_IN_THREAD:
             self.filter_pending = False
             self.filter_path = "inline"
             self.filter_text = needle
@@ -236,17 +256,18 @@ class RowList(ScrollView, can_focus=True, inherit_bindings=False):
         self.filter_pending = True
         self.filter_path = "thread"
         self.filter_thread_runs += 1
-        work = partial(self._filter_rows, self.rows, len(self.rows), needle, self._filter_generation)
+        work = partial(self._filter_rows, self._total(), needle, self._filter_generation)
         self.run_worker(work, thread=True, group="row-filter", exclusive=True, exit_on_error=False)
 
-    def _filter_rows(self, rows: list[Row], upto: int, needle: str, generation: int) -> None:
-        """Runs in a worker thread: reads a snapshot length of `rows`, posts the matching indices."""
+    def _filter_rows(self, upto: int, needle: str, generation: int) -> None:
+        """Runs in a worker thread: reads the first `upto` held rows, posts the matching indices."""
+        texts = self._texts
         visible: list[int] = []
         for start in range(0, upto, _FILTER_CHUNK):
             if generation != self._filter_generation:
                 return  # the user typed on; a newer filter is coming
             stop = min(upto, start + _FILTER_CHUNK)
-            visible.extend(i for i in range(start, stop) if any(needle in c.lower() for c in rows[i].cells))
+            visible.extend(i for i in range(start, stop) if any(needle in c.lower() for c in texts(i)))
         self.post_message(self._FilterDone(generation, needle, visible, upto))
 
     def on_row_list__filter_done(self, message: RowList._FilterDone) -> None:
@@ -254,7 +275,7 @@ class RowList(ScrollView, can_focus=True, inherit_bindings=False):
         if message.generation != self._filter_generation:
             return
         visible = message.visible
-        visible.extend(i for i in range(message.upto, len(self.rows)) if self._matches(i, message.needle))
+        visible.extend(i for i in range(message.upto, self._total()) if self._matches(i, message.needle))
         self.filter_text = message.needle
         self._visible = visible
         self.filter_pending = False
@@ -273,11 +294,11 @@ class RowList(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_top(0)
 
     def _matches(self, index: int, needle: str) -> bool:
-        return any(needle in cell.lower() for cell in self.rows[index].cells)
+        return any(needle in cell.lower() for cell in self._texts(index))
 
     def _apply_filter(self) -> None:
         needle = self.filter_text
-        self._visible = None if not needle else [i for i in range(len(self.rows)) if self._matches(i, needle)]
+        self._visible = None if not needle else [i for i in range(self._total()) if self._matches(i, needle)]
 
     def _resize(self) -> None:
         self.virtual_size = Size(0, self.count + 1)
