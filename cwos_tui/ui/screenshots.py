@@ -83,11 +83,34 @@ async def _modal_shots(app: CwosApp, pilot: Any, out: Path) -> list[Path]:
     written.append(out / "command-line.svg")
     await pilot.press("escape")
     await pilot.pause(0.2)
+    written += await _editor_shots(app, pilot, out)
     app.run_command("app.setup", "")
     await pilot.pause(0.5)
     app.save_screenshot("wizard.svg", path=str(out))
     written.append(out / "wizard.svg")
     return written
+
+
+async def _editor_shots(app: CwosApp, pilot: Any, out: Path) -> list[Path]:
+    """The policy editor with its findings, and the preview of an object."""
+    app.show_pane("policies")
+    await pilot.pause(0.5)
+    await pilot.press("e")
+    await pilot.pause(0.6)
+    app.save_screenshot("policy-editor.svg", path=str(out))
+    await pilot.press("escape")
+    await pilot.pause(0.3)
+    app.open_location("training-data", "")
+    deadline = time.monotonic() + 30
+    while not app.objects.complete and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    app.objects.store_list.jump_to_name("README.md")
+    await pilot.press("p")
+    await pilot.pause(0.8)
+    app.save_screenshot("preview.svg", path=str(out))
+    await pilot.press("escape")
+    await pilot.pause(0.2)
+    return [out / "policy-editor.svg", out / "preview.svg"]
 
 
 def main() -> int:
