@@ -20,7 +20,7 @@ from tests.ui_support import make_app, notices, wait_for
 async def open_training_data(pilot: Any, app: Any) -> None:
     app.open_location("training-data", "")
     objects = app.objects
-    await wait_for(pilot, lambda: app.active_pane == "objects" and objects.complete and objects.row_list.rows,
+    await wait_for(pilot, lambda: app.active_pane == "objects" and objects.complete and objects.row_list.count,
                    "the objects of training-data")
 
 
@@ -40,7 +40,7 @@ async def test_revoked_own_key_is_replaced_with_a_fresh_exchange(sandbox: Any) -
         clock.advance(60)  # past the grace in which a denial may only mean a new key is not live yet
         app.objects.reload()
         await wait_for(pilot, lambda: any("stopped working" in n for n in notices(app)), "the replacement notice")
-        await wait_for(pilot, lambda: app.objects.complete and app.objects.row_list.rows, "the objects again")
+        await wait_for(pilot, lambda: app.objects.complete and app.objects.row_list.count, "the objects again")
         fresh = app.services.current_keys
         assert fresh is not None and fresh.access_key_id != old.access_key_id
         assert not isinstance(app.screen, ModalScreen), app.screen
