@@ -283,9 +283,6 @@ class Services:
         if self._control_plane is not None:
             await self._control_plane.aclose()
 
-    async def aclose(self) -> None:
-        await self.close()
-
 
 def connect(profile: Profile, *, store: SecretStore | None = None, clock: Clock | None = None,
             token: str | None = None, saml_response: str | None = None,

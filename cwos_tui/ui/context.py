@@ -8,7 +8,7 @@ permission gate, the token book and what the user configured, and it outlives a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cwos_tui.cloud.clock import Clock
@@ -50,10 +50,6 @@ class AppContext:
     @property
     def connection(self) -> Connection:
         return self.services.connection
-
-    @property
-    def keymap(self) -> Mapping[str, str]:
-        return self.settings.keymap
 
     def token_book(self) -> TokenBook:
         """The token book, built on first use. Blocking (it may probe the keyring): call it in a thread."""
