@@ -1,7 +1,9 @@
 """First frame of the dashboard, measured against a bare Textual app in the same run.
 
 Each sample is a fresh interpreter: from the first line of the script to the first callback after
-the first refresh (the first frame has been drawn), headless at 80x24. Prints the median of N runs for:
+the first refresh (the first frame has been drawn), headless at 80x24. Wall time and the process's CPU
+time over the same span (CPU time is the steadier number on a shared, loaded machine). Cases are
+interleaved round by round. Prints the median of N runs for:
   bare      an App with one Static (Textual's own floor)
   profile   the dashboard on an `env` profile pointing at a closed port (no server needed)
   demo      the dashboard as `--demo` draws it before the sandbox is up
@@ -14,11 +16,11 @@ import statistics
 import subprocess
 import sys
 
-PRELUDE = "import time; t0 = time.perf_counter()\n"
+PRELUDE = "import time; t0 = time.perf_counter(); c0 = time.process_time()\n"
 FIRST_FRAME = """
 class Timed(type(app)):
     def on_mount(self):
-        self.call_after_refresh(lambda: (print(time.perf_counter() - t0), self.exit()))
+        self.call_after_refresh(lambda: (print(time.perf_counter() - t0, time.process_time() - c0), self.exit()))
 app.__class__ = Timed
 import asyncio
 async def run():
@@ -48,18 +50,25 @@ app = CwosApp(pending_connection("demo", "Starting the demo sandbox…"))
 }
 
 
-def sample(case: str) -> float:
+def sample(case: str) -> tuple[float, float]:
     code = PRELUDE + CASES[case] + FIRST_FRAME
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return float(out.strip().splitlines()[-1])
+    wall, cpu = out.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    for case in CASES:
-        times = [sample(case) for _ in range(runs)]
-        print(f"{case:8s} median {statistics.median(times) * 1000:6.0f} ms  "
-              f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, n={runs})")
+    samples: dict[str, list[tuple[float, float]]] = {case: [] for case in CASES}
+    for _ in range(runs):
+        for case in CASES:
+            samples[case].append(sample(case))
+    for case, pairs in samples.items():
+        wall = [w for w, _ in pairs]
+        cpu = [c for _, c in pairs]
+        print(f"{case:8s} wall median {statistics.median(wall) * 1000:6.0f} ms "
+              f"(min {min(wall) * 1000:.0f}, max {max(wall) * 1000:.0f})  "
+              f"cpu median {statistics.median(cpu) * 1000:6.0f} ms  n={runs}")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ def hermetic_environ(base: dict[str, str] | os._Environ[str], home: Path) -> dic
     for name, sub in XDG_DIRS.items():
         env[name] = str(home / sub)
     env["CWOS_SECRET_STORE"] = "file"
+    env["CWOS_K8S_TOKEN_FILE"] = str(home / "no-k8s-token")  # never the machine's service-account token
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     return env
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -140,10 +141,10 @@ def test_revoke_accepts_access_key_id_spelling_and_404s_unknown(sandbox):
 
 
 def test_temporary_key_expires_and_s3_rejects_it(sandbox):
-    key = new_key(sandbox, sandbox.token, 2)
+    key = new_key(sandbox, sandbox.token, 5)  # long enough to be seen working on a loaded machine
     s3 = s3_client(sandbox, key["accessKeyId"], key["secretKey"])
-    wait_for_s3(s3, "training-data", ok=True, timeout=1.0)
-    assert wait_for_s3(s3, "training-data", ok=False, timeout=6.0) == "InvalidAccessKeyId"
+    wait_for_s3(s3, "training-data", ok=True, timeout=4.0)
+    assert wait_for_s3(s3, "training-data", ok=False, timeout=12.0) == "InvalidAccessKeyId"
     info = call(sandbox, "GET", f"{API}/access-key/{key['accessKeyId']}", sandbox.token).json()["info"]
     assert info["status"] == "EXPIRED"
 
@@ -213,8 +214,10 @@ def test_demo_seed_has_keys_in_every_state(sandbox):
     keys = call(sandbox, "GET", f"{API}/access-key?limit=1000", sandbox.token).json()["info"]
     by_name = {k["attributes"].get("name"): k for k in keys}
     assert by_name["ci-pipeline"]["expiry"] == "0001-01-01T00:00:00Z"
-    assert by_name["notebook-session"]["status"] == "ACTIVE"
-    assert by_name["notebook-session"]["expiry"] != "0001-01-01T00:00:00Z"
+    notebook = by_name["notebook-session"]
+    expiry = datetime.fromisoformat(notebook["expiry"].replace("Z", "+00:00"))
+    assert expiry.year > 1  # temporary; its state follows its expiry however long the suite has run
+    assert notebook["status"] == ("ACTIVE" if expiry > datetime.now(UTC) else "EXPIRED")
     assert by_name["contractor-upload"]["status"] == "FULL_SUSPENDED"
 
 

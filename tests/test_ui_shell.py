@@ -229,3 +229,41 @@ def test_exit_messages_reach_the_terminal_and_a_crash_prints_one_line(capsys):
     app._print_error_renderables()
     err = capsys.readouterr().err
     assert "stopped after an unexpected error" in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def _burst(app, keys) -> None:
+    """Deliver keys as the terminal driver does for a burst: all queued before the app handles the first."""
+    for key, char in keys:
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_keys_typed_right_after_a_dialog_opens_land_in_its_first_field(sandbox):
+    """`n` then a label typed at once: every letter reaches the label field, none is lost or taken as a key."""
+    from cwos_tui.ui.modals.add_token import AddTokenScreen
+
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.pane("tokens").complete, "tokens listed")
+        _burst(app, [("n", "n")] + [(c, c) for c in "laptop"])
+        await wait_for(pilot, lambda: isinstance(app.screen, AddTokenScreen), "add-token dialog open")
+        await wait_for(pilot, lambda: app.screen.query_one("#at-label", Input).value == "laptop",
+                       "typed label in the field")
+        assert "laptop" in "\n".join(screen_lines(app))
+
+
+async def test_escape_and_a_key_read_as_alt_close_the_dialog_and_then_act(sandbox):
+    """Esc then `2` within the terminal's escape delay arrives as alt+2: the help closes, pane 2 opens."""
+    from cwos_tui.ui.modals.help import HelpScreen
+
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help open")
+        _burst(app, [("alt+2", "2")])
+        await wait_for(pilot, lambda: app.active_pane == "keys", "keys pane shown")
+        assert not isinstance(app.screen, HelpScreen)

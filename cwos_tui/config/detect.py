@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 K8S_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+#: environment variable naming another service-account token file (a projected volume elsewhere, or tests)
+K8S_TOKEN_VARIABLE = "CWOS_K8S_TOKEN_FILE"
 #: Where CoreWeave Kubernetes Service clusters issue their service-account tokens (the LOTA signal).
 CKS_ISSUER_HOST = "oidc.cks.coreweave.com"
 CAIOS_HOSTS = {"cwobject.com": "cwobject", "cwlota.com": "cwlota"}
@@ -74,8 +76,9 @@ def _aws_profiles(path: Path) -> list[tuple[str, str, str]]:
     return found
 
 
-def detect(environ: Mapping[str, str], home: Path | None = None, k8s_token: Path = K8S_TOKEN) -> Detection:
+def detect(environ: Mapping[str, str], home: Path | None = None, k8s_token: Path | None = None) -> Detection:
     env = {k: v.strip() for k, v in environ.items() if v.strip()}
+    k8s_token = k8s_token or Path(env.get(K8S_TOKEN_VARIABLE) or K8S_TOKEN)
     home = home or Path(env.get("HOME", str(Path.home())))
     result = Detection()
     add = result.findings.append

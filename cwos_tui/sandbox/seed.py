@@ -61,7 +61,7 @@ async def seed_demo_control_plane(emu: Emulator) -> None:
     ))
 
     await emu.mint_key(admin_name, 0, {"name": "ci-pipeline"})
-    await emu.mint_key(admin_name, 300, {"name": "notebook-session"})
+    await emu.mint_key(admin_name, 45 * 60, {"name": "notebook-session"})
     await emu.mint_key(analyst.principal_name, 3600, {"name": "analyst-laptop"})
     await emu.mint_key(contractor.principal_name, 0, {"name": "contractor-upload"})
     await emu.set_status(contractor.principal_name, "ACCESS_KEY_STATUS_SUSPENDED")

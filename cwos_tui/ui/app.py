@@ -26,6 +26,7 @@ from cwos_tui.ui.commands import PANE_TITLES, PANES
 from cwos_tui.ui.context import AppContext, default_token_book
 from cwos_tui.ui.gate import Gate
 from cwos_tui.ui.handlers import HandlerTable
+from cwos_tui.ui.key_order import KeyOrder
 from cwos_tui.ui.palette import RegistryCommands
 from cwos_tui.ui.panes.base import Pane
 from cwos_tui.ui.panes.keys import KeysPane
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 _RUN = re.compile(r"^(?:app\.)?run\('([^']+)'\)$")
 
 
-class CwosApp(AppCommands, ProfileSwitching, ConnectionLifecycle, App[int]):
+class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "cwos-tui"
     BINDINGS = commands.bindings()

@@ -11,18 +11,14 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from cwos_tui.cloud.policy.diff import pretty_json, text_diff_lines
-from cwos_tui.cloud.policy.templates import BUCKET_TEMPLATES, Template, TemplateInputs
 from cwos_tui.ui import commands
 from cwos_tui.ui.handlers import Handler
-from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
-from cwos_tui.ui.modals.policy_review import PolicyDiffScreen, TemplatePickerScreen
-from cwos_tui.ui.modals.policy_view import PolicyViewScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.panes.base import Notice
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the policy package and the editor screens load on first use, after the first frame
+    from cwos_tui.cloud.policy.templates import Template
     from cwos_tui.ui.panes.base import Pane
 
     _Base = Pane
@@ -81,6 +77,9 @@ class BucketPolicies(_Base):
     def on_bucket_policy_loaded(self, message: BucketPolicyLoaded) -> None:
         message.stop()
         bucket, text = message.bucket, message.text
+        from cwos_tui.cloud.policy.diff import pretty_json
+        from cwos_tui.ui.modals.policy_view import PolicyViewScreen
+
         if text is None:
             if self.may_edit_bucket_policy(quiet=True):
                 self.app.notify(f"Bucket {bucket} has no policy: start one from a template.", markup=False)
@@ -101,6 +100,9 @@ class BucketPolicies(_Base):
                                               display_filter=self.ctx.display_filter, on_edit=edit))
 
     def _pick_template(self, bucket: str) -> None:
+        from cwos_tui.cloud.policy.templates import BUCKET_TEMPLATES, TemplateInputs
+        from cwos_tui.ui.modals.policy_review import TemplatePickerScreen
+
         def picked(template: Template | None) -> None:
             if template is not None:
                 identity = self.ctx.identity
@@ -111,6 +113,8 @@ class BucketPolicies(_Base):
         self.app.push_screen(TemplatePickerScreen(f"New policy for bucket {bucket}", BUCKET_TEMPLATES), picked)
 
     def _edit_bucket_policy(self, bucket: str, text: str, title: str = "") -> None:
+        from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
+
         def edited(result: str | None) -> None:
             if result is not None:
                 run_work(self, self._review_bucket_policy(bucket, result), f"bucket policy of {bucket}",
@@ -120,10 +124,14 @@ class BucketPolicies(_Base):
                                                 bucket=bucket), edited)
 
     async def _review_bucket_policy(self, bucket: str, text: str) -> BucketPolicyReview:
+        from cwos_tui.cloud.policy.diff import text_diff_lines
+
         live = await self.services.storage.get_bucket_policy(bucket)
         return BucketPolicyReview(bucket, text, text_diff_lines(bucket, live, text), live is None)
 
     def on_bucket_policy_review(self, message: BucketPolicyReview) -> None:
+        from cwos_tui.ui.modals.policy_review import PolicyDiffScreen
+
         message.stop()
         bucket, text = message.bucket, message.text
         verb = "Set a policy on" if message.new else "Apply the changed policy of"

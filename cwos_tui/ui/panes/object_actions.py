@@ -12,7 +12,6 @@ from cwos_tui.cloud.objects import object_details
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
-from cwos_tui.ui.modals.preview import PreviewScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.object_fields import folder_fields, object_fields
 from cwos_tui.ui.panes.base import Notice
@@ -84,6 +83,8 @@ class ObjectActions(ObjectListing):
         self.app.push_screen(DetailScreen(message.title, message.fields, display_filter=self.ctx.display_filter))
 
     def preview(self, _: str = "") -> None:
+        from cwos_tui.ui.modals.preview import PreviewScreen  # loaded on first use (pygments)
+
         index = self.store_list.store_index(self.row_list.cursor)
         if index is None or self.store_list.store.is_folder(index):
             self.app.notify("Select an object (not a folder) to preview.", severity="warning")

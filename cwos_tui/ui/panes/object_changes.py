@@ -12,10 +12,7 @@ from cwos_tui.cloud.objects import copy_object, count_prefix, delete_prefix, des
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
-from cwos_tui.ui.modals.expiry_picker import ExpiryPickerScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
-from cwos_tui.ui.modals.uploads import UploadsScreen
-from cwos_tui.ui.modals.versions import VersionsScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.panes.base import Notice
 from cwos_tui.ui.panes.object_actions import ObjectActions
@@ -50,12 +47,16 @@ class ObjectChanges(ObjectActions):
                 "objects.versions": self.versions, "objects.uploads": self.uploads}
 
     def versions(self, _: str = "") -> None:
+        from cwos_tui.ui.modals.versions import VersionsScreen  # loaded on first use
+
         source = self._source()
         if source is not None:
             self.app.push_screen(VersionsScreen(self.services.storage, self.bucket, source[0],
                                                 display_filter=self.ctx.display_filter))
 
     def uploads(self, _: str = "") -> None:
+        from cwos_tui.ui.modals.uploads import UploadsScreen  # loaded on first use
+
         if not self.bucket:
             self.app.notify("Open a bucket first.", severity="warning")
             return
@@ -208,6 +209,8 @@ class ObjectChanges(ObjectActions):
     # ---- presigned URLs ------------------------------------------------------------------------
 
     def presign(self, argument: str) -> None:
+        from cwos_tui.ui.modals.expiry_picker import ExpiryPickerScreen  # loaded on first use
+
         """`:presign [DURATION] [put]`: a presigned GET (or PUT) URL; without a duration, a picker."""
         source = self._source()
         if source is None:

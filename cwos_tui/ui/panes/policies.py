@@ -6,30 +6,23 @@ and deleted (typed confirmation). Workers fetch and apply; handlers here push th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.screen import Screen
 
-from cwos_tui.cloud.policy.diff import diff_lines, policy_text
-from cwos_tui.cloud.policy.lint import lint_text, org_policy_object
-from cwos_tui.cloud.policy.lockout import lockout_warnings
-from cwos_tui.cloud.policy.model import OrgPolicy
-from cwos_tui.cloud.policy.templates import ORG_TEMPLATES, Template, TemplateInputs
 from cwos_tui.ui import commands
 from cwos_tui.ui.context import AppContext
-from cwos_tui.ui.external_editor import EditorError, edit_text
 from cwos_tui.ui.handlers import Handler
-from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
-from cwos_tui.ui.modals.policy_review import PolicyDiffScreen, TemplatePickerScreen
-from cwos_tui.ui.modals.policy_simulator import SimulatorScreen
-from cwos_tui.ui.modals.policy_view import PolicyViewScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.panes.base import Notice, Pane
-from cwos_tui.ui.panes.policy_simulation import evaluate
 from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.widgets.row_list import Column, Row
+
+if TYPE_CHECKING:  # the policy package and the editor screens load on first use, after the first frame
+    from cwos_tui.cloud.policy.model import OrgPolicy
+    from cwos_tui.cloud.policy.templates import Template
 
 
 class PolicyReview(Message):
@@ -92,6 +85,9 @@ class PoliciesPane(Pane):
     # ---- view ----------------------------------------------------------------------------------
 
     def details_screen(self) -> Screen[Any] | None:
+        from cwos_tui.cloud.policy.diff import policy_text
+        from cwos_tui.ui.modals.policy_view import PolicyViewScreen
+
         policy = self.selected
         if policy is None:
             return None
@@ -122,6 +118,9 @@ class PoliciesPane(Pane):
     # ---- create, edit, review, apply -----------------------------------------------------------
 
     def create(self, _: str = "") -> None:
+        from cwos_tui.cloud.policy.templates import ORG_TEMPLATES, TemplateInputs
+        from cwos_tui.ui.modals.policy_review import TemplatePickerScreen
+
         def picked(template: Template | None) -> None:
             if template is not None:
                 inputs = TemplateInputs(principal=self.ctx.identity.principal_name or "coreweave/<UID>",
@@ -138,6 +137,8 @@ class PoliciesPane(Pane):
         self._edit_named(policy.name)
 
     def edit_external(self, _: str = "") -> None:
+        from cwos_tui.cloud.policy.diff import policy_text
+
         policy = self.selected
         if policy is None:
             self.app.notify("No policy selected.", severity="warning")
@@ -147,6 +148,8 @@ class PoliciesPane(Pane):
 
     async def _external(self, title: str, text: str) -> Message:
         """Worker on the event loop: `App.suspend` must be entered there."""
+        from cwos_tui.ui.external_editor import EditorError, edit_text
+
         try:
             return ExternallyEdited(title, await edit_text(self.app, text))
         except EditorError as exc:
@@ -160,11 +163,17 @@ class PoliciesPane(Pane):
             self.open_editor(message.title, message.text)
 
     def _edit_named(self, name: str) -> None:
+        from cwos_tui.cloud.policy.diff import policy_text
+
         policy = self.policies.get(name)
         if policy is not None:
             self.open_editor(f"Edit policy {policy.name}", policy_text(policy.to_wire()))
 
     def open_editor(self, title: str, text: str) -> None:
+        from cwos_tui.cloud.policy.lint import lint_text, org_policy_object
+        from cwos_tui.cloud.policy.model import OrgPolicy
+        from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
+
         def edited(result: str | None) -> None:
             if result is not None:
                 run_work(self, self.review(result), "policies: review", "policies-review")
@@ -177,6 +186,11 @@ class PoliciesPane(Pane):
 
     async def review(self, text: str) -> PolicyReview:
         """Worker: compare the edited policy with the server's current policies."""
+        from cwos_tui.cloud.policy.diff import diff_lines
+        from cwos_tui.cloud.policy.lint import lint_text, org_policy_object
+        from cwos_tui.cloud.policy.lockout import lockout_warnings
+        from cwos_tui.cloud.policy.model import OrgPolicy
+
         report = lint_text(text, kind="org")
         policy = OrgPolicy.model_validate(org_policy_object(report.value))
         live = await self.services.control_plane.list_policies()
@@ -187,6 +201,8 @@ class PoliciesPane(Pane):
         return PolicyReview(policy, diff, warnings, current is None)
 
     def on_policy_review(self, message: PolicyReview) -> None:
+        from cwos_tui.ui.modals.policy_review import PolicyDiffScreen
+
         message.stop()
         policy = message.policy
         verb = "Create" if message.new else "Apply changes to"
@@ -201,6 +217,9 @@ class PoliciesPane(Pane):
     # ---- simulate ------------------------------------------------------------------------------
 
     def simulate(self, what_if: Sequence[OrgPolicy] = ()) -> None:
+        from cwos_tui.ui.modals.policy_simulator import SimulatorScreen
+        from cwos_tui.ui.panes.policy_simulation import evaluate
+
         ctx = self.ctx
         title = "Access simulator" + (" (what-if: edited policy, not applied)" if what_if else "")
         self.app.push_screen(SimulatorScreen(title, lambda q: evaluate(ctx, q, what_if),
@@ -209,6 +228,8 @@ class PoliciesPane(Pane):
     # ---- delete --------------------------------------------------------------------------------
 
     def delete(self, _: str = "") -> None:
+        from cwos_tui.cloud.policy.lockout import lockout_warnings
+
         policy = self.selected
         if policy is None:
             self.app.notify("No policy selected.", severity="warning")

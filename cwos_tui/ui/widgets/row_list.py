@@ -60,6 +60,8 @@ class RowList(ScrollView, can_focus=True, inherit_bindings=False):
     `list.*` commands, which move the cursor; the view follows the cursor. The mouse wheel still
     scrolls the view.
     """
+    #: every key this list takes is a registry binding: the app may run them at once (`ui/key_order.py`)
+    KEYS_ARE_COMMANDS = True
     COMPONENT_CLASSES = {"row-list--header", "row-list--cursor", "row-list--folder"}
     DEFAULT_CSS = """
     RowList { height: 1fr; overflow-x: hidden; }

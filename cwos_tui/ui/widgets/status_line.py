@@ -35,7 +35,8 @@ class StatusLine(Horizontal):
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; padding: 0 1; }
     StatusLine > Static { width: auto; height: 1; }
-    StatusLine > #status-rest { width: 1fr; }
+    StatusLine > #status-countdown { padding-left: 2; }
+    StatusLine > #status-rest { width: 1fr; padding-left: 2; }
     """
 
     def __init__(
@@ -76,24 +77,25 @@ class StatusLine(Horizontal):
         soonest = self.nearest([e for e in expiries if e.refresh_at is None])  # only what will really lapse
         renewing = [e for e in expiries if e.refresh_at is not None]
         if soonest is not None and soonest.expires_at is not None:
-            clock_part.append(f"  {soonest.label} ")
+            clock_part.append(f"{soonest.label} ")
             clock_part.append_text(styled_countdown(soonest.expires_at, self.clock.now()))
         elif renewing:
             first = min(renewing, key=lambda e: e.refresh_at or datetime.max)
             when = countdown(first.refresh_at, self.clock.now())
-            clock_part.append(f"  {first.label} " + ("refreshing…" if when == "expired" else f"refreshes in {when}"),
+            clock_part.append(f"{first.label} " + ("refreshing…" if when == "expired" else f"refreshes in {when}"),
                               "green")
         elif expiries:
-            clock_part.append("  credentials: no expiry", "dim")
+            clock_part.append("credentials: no expiry", "dim")
         rest = Text(no_wrap=True, overflow="ellipsis")
-        rest.append("  " + mask(safe_text(self.identity)))
+        rest.append(mask(safe_text(self.identity)))  # leading spaces are padding in CSS: Static drops them
         rest.append("  " + mask(safe_text(self.endpoint)), "dim")  # last: the first thing cut at 80 columns
         return head, clock_part, rest
 
     @property
     def text(self) -> str:
         """The whole line as plain text (what a user reads)."""
-        return "".join(part.plain for part in self.parts())
+        head, clock_part, rest = self.parts()
+        return head.plain + ("  " + clock_part.plain if clock_part.plain else "") + "  " + rest.plain
 
     def set_identity(self, text: str) -> None:
         self.identity = text
@@ -106,3 +108,4 @@ class StatusLine(Horizontal):
                 self._drawn[part_id] = part.markup
                 for widget in self.query(f"#{part_id}").results(Static):  # none while closing
                     widget.update(part)
+                    widget.display = bool(part.plain) or part_id != "status-countdown"

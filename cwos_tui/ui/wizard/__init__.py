@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from cwos_tui.config import profiles as cfg
-from cwos_tui.config.detect import K8S_TOKEN, detect
+from cwos_tui.config.detect import detect
 from cwos_tui.config.paths import config_file
 from cwos_tui.config.secrets import SecretStore, default_secret_store
 from cwos_tui.config.settings import Settings, load_settings
@@ -49,7 +49,7 @@ class FirstRun:
     read_only: bool = False
 
 
-def make_state(environ: Mapping[str, str] | None = None, *, home: Path | None = None, k8s_token: Path = K8S_TOKEN,
+def make_state(environ: Mapping[str, str] | None = None, *, home: Path | None = None, k8s_token: Path | None = None,
                profile_name: str | None = None, store: SecretStore | None = None,
                config_path: Path | None = None) -> WizardState:
     """Detect first; when `profile_name` names a saved profile, prefill everything from it."""
