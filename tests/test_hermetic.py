@@ -27,7 +27,8 @@ def test_every_location_is_inside_the_tests_own_home(hermetic: Path):
 
 def test_no_user_variables_and_secrets_go_to_a_file_in_the_tests_home(hermetic: Path):
     leaked = [k for k in os.environ if k.startswith(("COREWEAVE_", "AWS_")) or
-              (k.startswith("CWOS_") and k != "CWOS_SECRET_STORE")]
+              (k.startswith("CWOS_") and k not in ("CWOS_SECRET_STORE", "CWOS_K8S_TOKEN_FILE"))]
+    assert not Path(os.environ["CWOS_K8S_TOKEN_FILE"]).exists()  # no service-account token, whatever the machine
     assert leaked == []
     store = default_secret_store()
     assert isinstance(store, FileSecretStore) and store.path.is_relative_to(hermetic)
