@@ -22,7 +22,6 @@ from cwos_tui.config.settings import Settings, load_settings
 from cwos_tui.session import Connection, connection_from_sandbox, pending_connection
 from cwos_tui.web import DEMO_ENV, READ_ONLY_ENV, SERVED_ENV
 
-
 #: command id -> keys in the browser: the first key is the one the footer and help show
 WEB_KEYMAP: dict[str, str] = {
     "app.palette": "ctrl+k,ctrl+p",

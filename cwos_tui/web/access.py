@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 TOKEN_PARAM = "token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -82,7 +83,7 @@ def refusal(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text + "\n", content_type="text/plain")
 
 
-def access_middleware(access: Access) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def access_middleware(access: Access) -> Middleware:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not access.host_ok(request.headers.get("Host")):
@@ -99,10 +100,10 @@ def access_middleware(access: Access) -> Callable[[web.Request, Handler], Awaita
                 return refusal(403, "An access token is needed: open the URL that `cwos-tui serve` printed.")
         if request.path == "/ws" and not access.same_origin(request):
             return refusal(403, "The dashboard's websocket answers only to its own page.")
-        response = await handler(request)
-        if from_query is not None and access.token_ok(from_query) and not response.prepared:
-            remember(response, access)
-        return response
+        answer = await handler(request)
+        if from_query is not None and access.token_ok(from_query) and not answer.prepared:
+            remember(answer, access)
+        return answer
 
     return guard
 

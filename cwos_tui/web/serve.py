@@ -25,7 +25,6 @@ from cwos_tui.web import APP_MODULE, DEMO_ENV, READ_ONLY_ENV, SERVED_ENV
 from cwos_tui.web.access import TOKEN_PARAM, Access, is_loopback, new_token, url_host
 
 
-
 @dataclass(frozen=True)
 class ServeOptions:
     host: str = "127.0.0.1"
