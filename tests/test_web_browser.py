@@ -3,7 +3,7 @@ Selenium through the system chromedriver: nothing is downloaded). Keys are typed
 terminal; what the dashboard drew is read from the websocket frames the page received (the terminal
 itself draws on a canvas). Skipped, saying why, only when no Chromium is installed.
 
-`CWOS_WEB_SCREENSHOT=screenshots/web.png pytest tests/test_web_browser.py` refreshes the README's picture.
+`SAVE_WEB_SCREENSHOT=screenshots/web.png pytest tests/test_web_browser.py` refreshes the README's picture.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class Page:
         self.driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys(*keys)  # type: ignore
 
 
-def test_the_dashboard_in_chromium_switches_panes_and_opens_a_bucket(served, browser, tmp_path):
+def test_the_dashboard_in_chromium_switches_panes_opens_a_bucket_previews_and_saves_an_object(served, browser, tmp_path):
     from selenium.webdriver.common.keys import Keys
 
     browser.get(served.url)
@@ -121,8 +121,25 @@ def test_the_dashboard_in_chromium_switches_panes_and_opens_a_bucket(served, bro
     mark = page.mark()
     page.type(Keys.ARROW_DOWN, Keys.ENTER)  # the second bucket, opened
     page.wait_for("s3://training-data", "datasets/", since=mark)
+    page.wait_for("README.md", since=mark)
     shot = tmp_path / "web.png"
     assert browser.save_screenshot(str(shot))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    if target := os.environ.get("CWOS_WEB_SCREENSHOT"):
+    if target := os.environ.get("SAVE_WEB_SCREENSHOT"):
         shutil.copyfile(shot, target)
+
+    # a preview, as in the terminal
+    mark = page.mark()
+    page.type("p")
+    page.wait_for("training-data (revision 3)", since=mark)
+    page.type(Keys.ESCAPE)
+    page.wait_for("datasets/", since=mark)
+    # Ctrl+S saves the object at the cursor (README.md, the folder's first row) through the browser
+    mark = page.mark()
+    page.type(Keys.CONTROL, "s")
+    page.wait_for("Sending README.md", since=mark)
+    saved = tmp_path / "downloads" / "README.md"
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30, poll_frequency=0.1).until(lambda _: saved.exists())
+    assert saved.read_bytes() == b"# training-data (revision 3)\n"
