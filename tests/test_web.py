@@ -167,3 +167,33 @@ async def test_two_tabs_share_one_demo_sandbox_and_a_stop_leaves_no_process():
     assert code == 0
     left = {pid: command for pid, command in tree.items() if alive(pid)}
     assert left == {}, f"still running after the server stopped: {left}"
+
+
+# ---- save to browser outside a browser ------------------------------------------------------------
+
+
+async def test_save_to_browser_in_a_terminal_says_where_it_works(sandbox):
+    from cwos_tui.ui.web_save import NOT_SERVED
+    from tests.ui_support import make_app, notices, wait_for
+
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        app.open_location("training-data", "")
+        await wait_for(pilot, lambda: app.objects.selected_object() == "README.md", "README.md at the cursor")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: NOT_SERVED in notices(app), "the not-served notice")
+
+
+def test_the_s3_body_reads_forward_and_odd_content_types_become_neutral():
+    import io
+
+    from cwos_tui.ui.web_save import BodyStream, content_type
+
+    stream = BodyStream(io.BytesIO(b"abcdef"))
+    assert stream.seek(0) == 0 and stream.read(4) == b"abcd" and stream.read(-1) == b"ef"
+    with pytest.raises(io.UnsupportedOperation):
+        stream.seek(0)
+    stream.close()
+    assert content_type("text/csv; charset=utf-8") == "text/csv"
+    assert content_type("text/html\r\nX-Evil: 1") == "application/octet-stream"
+    assert content_type(None) == "application/octet-stream"
