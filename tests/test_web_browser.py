@@ -106,7 +106,8 @@ class Page:
         self.driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys(*keys)  # type: ignore
 
 
-def test_the_dashboard_in_chromium_switches_panes_opens_a_bucket_previews_and_saves_an_object(served, browser, tmp_path):
+def test_the_dashboard_in_chromium_switches_panes_opens_a_bucket_previews_and_saves_an_object(
+        served, browser, tmp_path):
     from selenium.webdriver.common.keys import Keys
 
     browser.get(served.url)

@@ -63,24 +63,25 @@ def serve(*args: str, cwd: Path | None = None) -> Served:
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=cwd)
     assert proc.stdout is not None
-    lines: list[str] = []
+    fd = proc.stdout.fileno()
+    output = b""
     deadline = time.monotonic() + START_TIMEOUT
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                continue
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Ctrl+C" in line and (match := re.search(r"served at (http://\S+)", "".join(lines))):
-                served = Served(proc, match.group(1), lines)
-                _drain(proc)
-                return served
+    with selectors.DefaultSelector() as sel:  # raw reads: a buffered readline would hide ready lines
+        sel.register(fd, selectors.EVENT_READ)
+        while time.monotonic() < deadline and b"Ctrl+C" not in output:
+            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                output += chunk
+    text = output.decode(errors="replace")
+    match = re.search(r"served at (http://\S+)", text)
+    if b"Ctrl+C" in output and match:
+        _drain(proc)
+        return Served(proc, match.group(1), text.splitlines(keepends=True))
     proc.kill()
     proc.wait()
-    raise AssertionError("cwos-tui serve did not start:\n" + "".join(lines))
+    raise AssertionError("cwos-tui serve did not start:\n" + text)
 
 
 def _drain(proc: subprocess.Popen[str]) -> None:
@@ -89,7 +90,7 @@ def _drain(proc: subprocess.Popen[str]) -> None:
 
     def read() -> None:
         assert proc.stdout is not None
-        for _line in proc.stdout:
+        while os.read(proc.stdout.fileno(), 65536):
             pass
 
     threading.Thread(target=read, daemon=True).start()
