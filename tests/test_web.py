@@ -149,6 +149,19 @@ async def test_two_tabs_share_one_demo_sandbox_and_a_stop_leaves_no_process():
         tabs = [await Tab.open(served), await Tab.open(served)]
         first, second = [await tab.wait_for("training-data", "model-checkpoints") for tab in tabs]
         assert _control_plane(first) == _control_plane(second)
+        # what one tab changes, the other sees: README.md deleted in the first is gone in the second
+        one, other = tabs
+        mark = one.mark()
+        await one.press("\x1b[B\r")  # the second bucket, training-data, opened
+        await one.wait_for("s3://training-data", "README.md", "3 items", since=mark)
+        await one.press("d")
+        await one.wait_for("Delete this object?", since=mark)
+        await one.press("\t\r")  # from Cancel to Delete
+        await one.wait_for("Deleted s3://training-data/README.md", since=mark)
+        mark = other.mark()
+        await other.press("\x1b[B\r")
+        await other.wait_for("s3://training-data", "2 items", since=mark)
+        assert "README.md" not in other.since(mark)
         tree = descendants(served.pid)
         assert len(_sandboxes(served.pid)) == 1, tree
         dashboards = [p for p, c in tree.items() if "cwos_tui.ui.web_app" in c]
