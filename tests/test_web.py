@@ -65,6 +65,13 @@ def test_a_non_loopback_bind_is_refused_without_allow_remote():
     assert "served at" not in out.stdout
 
 
+def test_serving_without_a_usable_profile_says_so_before_serving():
+    out = subprocess.run([sys.executable, "-m", "cwos_tui", "serve", "--port", "0", "--profile", "nosuch"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "nosuch" in out.stderr and "--demo" in out.stderr
+    assert "served at" not in out.stdout
+
+
 def test_demo_and_profile_exclude_each_other():
     out = subprocess.run([sys.executable, "-m", "cwos_tui", "serve", "--demo", "--profile", "prod"],
                          capture_output=True, text=True, timeout=60)
