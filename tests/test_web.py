@@ -142,6 +142,16 @@ def _sandboxes(pid: int) -> dict[int, str]:
     return {p: c for p, c in descendants(pid).items() if "cwos_tui sandbox" in c}
 
 
+async def _until(condition, timeout: float = 30.0) -> None:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
 def _control_plane(text: str) -> str:
     found = re.findall(r"http://127\.0\.0\.1:\d+", text)
     assert found, text[-1500:]
@@ -180,6 +190,9 @@ async def test_two_tabs_share_one_demo_sandbox_and_a_stop_leaves_no_process():
                 assert response.status == 403
             async with session.get(served.base) as response:
                 assert response.status == 200
+        await tabs[1].close()  # a closed tab's dashboard quits; the sandbox and the other tab stay
+        await _until(lambda: sum("cwos_tui.ui.web_app" in c for c in descendants(served.pid).values()) == 1)
+        assert len(_sandboxes(served.pid)) == 1
     finally:
         for tab in tabs:
             await tab.session.close()

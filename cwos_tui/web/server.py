@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 STATIC = Path(textual_serve.__file__).resolve().parent / "static"
 #: how long a dashboard may take to quit when its tab closes or the server stops, before it is killed
 QUIT_GRACE = 5.0
+#: each tab is a process: a page reloaded in a loop (or a visitor with the token) cannot start without end
+MAX_DASHBOARDS = 16
 
 
 class Dashboard(AppService):
@@ -110,7 +112,9 @@ class WebServer:
                             headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                                      "Referrer-Policy": "no-referrer"})
 
-    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        if len(self.dashboards) >= MAX_DASHBOARDS:
+            return web.Response(status=503, text=f"{MAX_DASHBOARDS} dashboards are open; close a tab first.\n")
         socket = web.WebSocketResponse(heartbeat=15)
         await socket.prepare(request)
         width = _size(request.query.get("width"), 80)
