@@ -20,7 +20,7 @@ from pathlib import Path
 from cwos_tui.config.errors import ConfigError
 from cwos_tui.config.settings import Settings, load_settings
 from cwos_tui.session import Connection, connection_from_sandbox, pending_connection
-from cwos_tui.web import DEMO_ENV, READ_ONLY_ENV, SERVED_ENV
+from cwos_tui.web import DEMO_ENV, READ_ONLY_ENV
 
 #: command id -> keys in the browser: the first key is the one the footer and help show
 WEB_KEYMAP: dict[str, str] = {
@@ -30,11 +30,6 @@ WEB_KEYMAP: dict[str, str] = {
 }
 
 log = logging.getLogger(__name__)
-
-
-def served(environ: Mapping[str, str] | None = None) -> bool:
-    """True in a dashboard that `cwos-tui serve` started."""
-    return (os.environ if environ is None else environ).get(SERVED_ENV) == "1"
 
 
 def web_settings(settings: Settings, *, read_only: bool) -> Settings:
