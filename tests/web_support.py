@@ -79,8 +79,12 @@ def serve(*args: str, cwd: Path | None = None) -> Served:
     if b"Ctrl+C" in output and match:
         _drain(proc)
         return Served(proc, match.group(1), text.splitlines(keepends=True))
-    proc.kill()
-    proc.wait()
+    proc.terminate()  # SIGTERM: the server stops the sandbox it may have started (SIGKILL would orphan it)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
     raise AssertionError("cwos-tui serve did not start:\n" + text)
 
 
