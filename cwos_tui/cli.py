@@ -1,4 +1,4 @@
-"""Command line: the dashboard by default, plus `sandbox` and `paths` subcommands.
+"""Command line: the dashboard by default, plus `sandbox`, `serve`, `paths` and other subcommands.
 
 Heavy imports (textual, boto3, uvicorn) happen inside the subcommand that needs them.
 """
@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--credential-process", action="store_true",
                     help="aws only: refresh keys through `cwos-tui credential-process` instead of storing them")
     ex.add_argument("--force", action="store_true", help="replace an existing profile, remote or file")
+    web = sub.add_parser("serve", help="serve the dashboard to a web browser (loopback only unless --allow-remote)")
+    web.add_argument("--host", dest="web_host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1; any other needs --allow-remote)")
+    web.add_argument("--port", dest="web_port", type=int, default=8000, help="port (default 8000; 0 = a free one)")
+    web.add_argument("--profile", dest="sub_profile", help="profile every tab uses (default: the active one)")
+    web.add_argument("--demo", dest="web_demo", action="store_true",
+                     help="serve the demo: one seeded sandbox shared by every tab, stopped with the server")
+    web.add_argument("--read-only", dest="web_read_only", action="store_true",
+                     help="every visitor is read-only")
+    web.add_argument("--allow-remote", action="store_true",
+                     help="allow a non-loopback address; every visitor then needs the access token printed once")
     from cwos_tui.policy_commands import add_policy_parser
 
     add_policy_parser(sub)
@@ -70,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cwos_tui.ui.launcher import run_setup
 
         return run_setup(profile_name=args.sub_profile, read_only=args.read_only)
+    if args.command == "serve":
+        return run_serve(args)
     if args.command == "policy":
         from cwos_tui.policy_commands import run_policy
 
@@ -137,6 +150,16 @@ def _run_fast(main: Coroutine[Any, Any, None]) -> None:
         asyncio.run(main)
     else:
         uvloop.run(main)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from cwos_tui.web.serve import ServeOptions, run_serve
+
+    return run_serve(ServeOptions(
+        host=args.web_host, port=args.web_port, profile=args.sub_profile or args.profile,
+        demo=args.web_demo or args.demo, read_only=args.web_read_only or args.read_only,
+        allow_remote=args.allow_remote,
+    ))
 
 
 def run_paths(args: argparse.Namespace) -> int:

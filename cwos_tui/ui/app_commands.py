@@ -31,6 +31,7 @@ from cwos_tui.ui.modals.help import HelpScreen
 from cwos_tui.ui.modals.reauth import ReauthAnswer
 from cwos_tui.ui.permissions import ask, location_questions, org_questions
 from cwos_tui.ui.text import safe_text
+from cwos_tui.ui.web_save import web_handlers
 from cwos_tui.ui.widgets.command_bar import CommandBar
 from cwos_tui.ui.widgets.row_list import RowList
 from cwos_tui.ui.widgets.status_line import StatusLine
@@ -86,6 +87,7 @@ class AppCommands(_AppBase):
             "list.page_up": lambda _: self.pane().row_list.page(-1),
             "list.top": lambda _: self.pane().row_list.go_to(0),
             "list.bottom": lambda _: self.pane().row_list.go_to(self.pane().row_list.count - 1),
+            **web_handlers(self, lambda: self.objects),
         }
 
     # ---- app commands --------------------------------------------------------------------------
