@@ -267,3 +267,16 @@ async def test_escape_and_a_key_read_as_alt_close_the_dialog_and_then_act(sandbo
         _burst(app, [("alt+2", "2")])
         await wait_for(pilot, lambda: app.active_pane == "keys", "keys pane shown")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_a_burst_after_the_app_lost_focus_acts_in_typing_order(sandbox):
+    """A browser tab or terminal that lost focus: Down then Enter at once still opens the second bucket."""
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        second = visible_cells(app)[1]
+        app.post_message(events.AppBlur())
+        await wait_for(pilot, lambda: app.focused is None, "focus gone with the app's")
+        _burst(app, [("down", None), ("enter", "\r")])
+        await wait_for(pilot, lambda: app.active_pane == "objects", "a bucket opened")
+        await wait_for(pilot, lambda: f"s3://{second}" in "\n".join(screen_lines(app)), "the second bucket shown")

@@ -72,8 +72,12 @@ class KeyOrder(_AppBase):
             if self._held_keys is not None:
                 self._held_keys.append(event)
                 return
+            # a key gives the app focus back (a browser tab or terminal that lost it), which restores the
+            # widget focused before; settle that first, so this key and the next are judged by one widget
+            self.app_focus = True
+            if self.focused is None and len(self.screen_stack) == 1 and self.screen.focus_chain:
+                self.screen.set_focus(self.screen.focus_chain[0])  # what auto-focus does on a focused app
             if getattr(self.focused, "KEYS_ARE_COMMANDS", False):
-                self.app_focus = True
                 if await self._check_bindings(event.key, priority=True) or await self._check_bindings(event.key):
                     return
             if _ALT_KEY.match(event.key) and event.character and event.character.isprintable():
