@@ -23,7 +23,7 @@ from cwos_tui.cloud.policy.findings import Finding
 from cwos_tui.config.errors import ConfigError
 from cwos_tui.config.settings import Settings, read_toml
 from cwos_tui.sandbox.s3_wire import bucket_name_problem
-from cwos_tui.secrecy import redact, remember, token_problem
+from cwos_tui.secrecy import forget_all, redact, remember, token_problem
 from cwos_tui.ui.modals.create_key import MAX_DURATION, parse_attributes, parse_duration
 from cwos_tui.ui.text import safe_lines, safe_text, typeable
 
@@ -159,4 +159,7 @@ def test_token_messages_never_contain_the_token(token: str) -> None:
        st.text(max_size=60), st.text(max_size=60))
 def test_redaction_removes_every_remembered_secret(secret: str, before: str, after: str) -> None:
     remember(secret)
-    assert secret not in redact(before + secret + after)
+    try:
+        assert secret not in redact(before + secret + after)
+    finally:
+        forget_all()  # random "secrets" must not mask text in later tests

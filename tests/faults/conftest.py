@@ -72,11 +72,24 @@ async def storage(sandbox: Any, s3_proxy: HttpFaultProxy,
         await service.close()
 
 
-@pytest.fixture
-async def bucket(sandbox: Any, storage: StorageService, s3_proxy: HttpFaultProxy) -> str:
-    """A fresh bucket with three small objects, made before any fault is set."""
+@pytest.fixture(scope="module")
+async def bucket(sandbox: Any) -> AsyncIterator[str]:
+    """One bucket per module with three small objects under dir/, made and removed directly (no proxy), so the
+    session's sandbox is left as it was (its bucket listing computes usage bucket by bucket)."""
     name = f"fault-{uuid.uuid4().hex[:10]}"
-    await storage.create_bucket(name, sandbox.zone)
-    for index in range(3):
-        await storage.put_object(name, f"dir/object-{index}.txt", f"content {index}\n".encode() * 50)
-    return name
+    async with ControlPlaneClient(sandbox.control_plane, sandbox.token) as client:
+        direct = StorageService(sandbox.s3, ApiTokenExchangeSource(client), zone=sandbox.zone,
+                                addressing_style="path")
+        try:
+            await direct.create_bucket(name, sandbox.zone)
+            for index in range(3):
+                await direct.put_object(name, f"dir/object-{index}.txt", f"content {index}\n".encode() * 50)
+            yield name
+            for upload in await direct.list_multipart_uploads(name):
+                await direct.abort_multipart_upload(name, upload.key, upload.upload_id)
+            keys = [entry.key async for page in direct.iter_pages(name, delimiter="") for entry in page.objects]
+            if keys:
+                await direct.delete_objects(name, keys)
+            await direct.delete_bucket(name)
+        finally:
+            await direct.close()

@@ -145,6 +145,7 @@ async def test_expired_key_mid_listing(storage, s3_proxy, bucket) -> None:
 
 
 async def test_key_revoked_mid_session_is_replaced(storage, s3_proxy, bucket, direct_cp) -> None:
+    assert len((await storage.list_page(bucket, "dir/")).objects) == 3
     first = storage.credentials
     assert first is not None
     await direct_cp.revoke_access_key(first.access_key_id)  # a real revocation, not an injected answer
