@@ -8,6 +8,8 @@ boto3: `StorageService` imports it on its first S3 call.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +20,8 @@ from cwos_tui.cloud.credential_types import ApiToken
 from cwos_tui.config import profiles
 from cwos_tui.config.profiles import ConfigError, Profile
 from cwos_tui.config.secrets import SecretStore
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the service layer is imported on first use, after the dashboard's first frame
     from cwos_tui.cloud import credentials as creds
@@ -170,6 +174,8 @@ class ClientOptions:
     timeout: float = 15.0
     max_retries: int = 3
     refresh_margin: float = 120.0
+    #: seconds a replaced self-minted key stays valid (requests signed just before may still be in flight)
+    retire_grace: float = 30.0
 
 
 class Services:
@@ -187,6 +193,9 @@ class Services:
         self._control_plane: ControlPlaneClient | None = None
         self._credentials: creds.CredentialSource | None = None
         self._storage: StorageService | None = None
+        self._retiring: dict[str, asyncio.Task[None]] = {}
+        #: access key ids this dashboard minted for itself, replaced and revoked (tests and the log read it)
+        self.retired: list[str] = []
 
     @property
     def control_plane(self) -> ControlPlaneClient:
@@ -240,8 +249,34 @@ class Services:
         return creds.ApiTokenExchangeSource(self.control_plane)
 
     def _refreshed(self, event: creds.RefreshEvent) -> None:
+        if event.ok and event.replaced is not None and self._mints_own_keys():
+            self._retire_later(event.replaced.access_key_id)
         if self.on_refresh is not None:
             self.on_refresh(event)
+
+    def _mints_own_keys(self) -> bool:
+        """Keys of API-token exchange and JWT sources are minted by us, for us: replaced ones are ours to revoke."""
+        from cwos_tui.cloud import credentials as creds
+
+        return isinstance(self._credentials, creds.ApiTokenExchangeSource | creds.JwtKeySource)
+
+    def _retire_later(self, access_key_id: str) -> None:
+        """Revoke a replaced key of ours after the grace period (a failure is logged, never shown)."""
+
+        async def retire() -> None:
+            await asyncio.sleep(self.options.retire_grace)
+            self._retiring.pop(access_key_id, None)
+            await self._revoke(access_key_id)
+
+        self._retiring[access_key_id] = asyncio.get_running_loop().create_task(retire())
+
+    async def _revoke(self, access_key_id: str) -> None:
+        try:
+            await self.control_plane.revoke_access_key(access_key_id)
+        except Exception as exc:  # it expires by itself anyway
+            log.info("could not revoke replaced key %s: %s", access_key_id, type(exc).__name__)
+        else:
+            self.retired.append(access_key_id)
 
     def storage_for(self, source: creds.CredentialSource) -> StorageService:
         """A storage service on this connection's endpoint for `source` (the wizard tests fetched keys)."""
@@ -278,6 +313,10 @@ class Services:
         await self._renew_storage()
 
     async def close(self) -> None:
+        pending, self._retiring = self._retiring, {}
+        for access_key_id, task in pending.items():  # closing: nothing signs with the replaced keys any more
+            task.cancel()
+            await self._revoke(access_key_id)
         if self._storage is not None:
             await self._storage.close()
         if self._control_plane is not None:

@@ -86,9 +86,9 @@ def test_expiry_helpers_follow_the_injected_clock() -> None:
 
 def test_refresh_windows_stay_inside_short_lifetimes() -> None:
     assert refresh_windows(120, timedelta(minutes=15)) == (120, 60)
-    assert refresh_windows(3, timedelta(seconds=4)) == (3, 1.5)
+    assert refresh_windows(3, timedelta(seconds=4)) == (1, 0.5)  # a quarter of the lifetime at most
     advisory, mandatory = refresh_windows(120, timedelta(seconds=8))  # margin longer than the key lives
-    assert advisory == 6 and mandatory == 3
+    assert advisory == 2 and mandatory == 1
     assert refresh_windows(120, timedelta(seconds=-5)) == (0, 0)
 
 

@@ -44,5 +44,7 @@ def test_sandbox_child_process_sees_the_hermetic_home_too(sandbox):
     child = dict(item.decode().split("=", 1) for item in environ if b"=" in item)
     assert Path(child["HOME"]) != REAL_HOME and Path(child["HOME"]).name == "home"
     assert "cwos-tests-" in child["HOME"] and child["XDG_CONFIG_HOME"].startswith(child["HOME"])
-    assert not [k for k in child if k.startswith(("COREWEAVE_", "AWS_"))]
+    # the only AWS_ variables are the ones that keep the sandbox away from the user's AWS files (issue 16)
+    assert {k: v for k, v in child.items() if k.startswith(("COREWEAVE_", "AWS_"))} == {
+        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"}
     assert child["CWOS_SECRET_STORE"] == "file"

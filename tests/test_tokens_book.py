@@ -64,6 +64,6 @@ def test_a_damaged_book_is_reported_not_overwritten(tmp_path):
     b = book(tmp_path)
     b.path.parent.mkdir(parents=True)
     b.path.write_text("not json")
-    with pytest.raises(TokenBookError, match="could not be read"):
+    with pytest.raises(TokenBookError, match="tokens.json:1:1: the token book is not valid JSON"):
         b.add("x", VALUE)
     assert b.path.read_text() == "not json"

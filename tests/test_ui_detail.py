@@ -34,7 +34,7 @@ async def test_every_field_is_shown_whole_wrapped_and_escaped():
         assert len(lines) == 24 and all(len(line) == 80 for line in lines)
 
 
-async def test_the_cursor_picks_a_field_and_c_copies_its_raw_value_and_shows_it():
+async def test_the_cursor_picks_a_field_and_c_copies_what_the_screen_shows():
     app = DetailHarness("Key", SAMPLE_FIELDS)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), "detail view")
@@ -45,7 +45,8 @@ async def test_the_cursor_picks_a_field_and_c_copies_its_raw_value_and_shows_it(
         assert app.copied == [LONG_PRINCIPAL]
         await wait_for(pilot, lambda: any("Copied Principal" in line for line in screen_text(app)), "copy notice")
         await pilot.press("down", "c")
-        assert app.copied[-1] == "nightly \x1b[31mtraining\x07 job"  # the value itself goes to the clipboard
+        # what the screen shows goes to the clipboard: a paste can never carry an escape sequence (issue 16)
+        assert app.copied[-1] == "nightly \\x1b[31mtraining\\x07 job"
         await wait_for(pilot, lambda: any("Copied Name" in line for line in screen_text(app)), "second notice")
         shown = "\n".join(screen_text(app))
         assert "\x1b[31m" not in shown  # ...but the notice shows it escaped

@@ -489,8 +489,8 @@ async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
     async with app.run_test(size=SIZE) as pilot:
         services = app.services
         await services.storage.close()
-        # 20-second keys: the storage service renews them 15 s before expiry (3/4 of the lifetime), by its
-        # clock; the clock is moved into that window instead of waiting 5 s for it
+        # 20-second keys: the storage service renews them 5 s before expiry (a quarter of the lifetime, issue
+        # 16), by its clock; the clock is moved into that window instead of waiting 15 s for it
         clock = ManualClock(datetime.now(UTC))
         services.storage = StorageService(
             sandbox.s3, JwtKeySource(services.control_plane, duration_seconds=20), zone=sandbox.zone,
@@ -499,7 +499,7 @@ async def test_short_lived_minted_keys_refresh_themselves_and_say_so(sandbox):
         await wait_for(pilot, lambda: app.objects.complete, "objects listed with a 20 s key")
         first = services.storage.credentials
         assert not any("S3 keys refreshed" in n for n in notices(app))
-        clock.set(first.expires_at - timedelta(seconds=14))
+        clock.set(first.expires_at - timedelta(seconds=4))
         app.objects.reload()  # the next S3 call finds the key inside its refresh window
         await wait_for(pilot, lambda: any("S3 keys refreshed" in n for n in notices(app)), "refresh notice")
         await wait_for(pilot, lambda: app.objects.complete, "reloaded with the fresh key")

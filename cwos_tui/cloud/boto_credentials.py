@@ -24,14 +24,21 @@ class RefreshEvent:
     source: str
     credentials: S3Credentials | None = None
     error: BaseException | None = None
+    #: the keys the new ones replace (the owner may revoke them once nothing signs with them any more)
+    replaced: S3Credentials | None = None
 
 
 RefreshCallback = Callable[[RefreshEvent], None]
 
 
+#: at most this share of a key's lifetime is spent refreshing early: a 60 s key is used for 45 s
+REFRESH_SHARE = 0.25
+
+
 def refresh_windows(margin: float, lifetime: timedelta) -> tuple[float, float]:
-    """(advisory, mandatory) seconds before expiry; never more than 3/4 of the key's lifetime."""
-    advisory = max(0.0, min(margin, lifetime.total_seconds() * 0.75))
+    """(advisory, mandatory) seconds before expiry: the margin, but never more than a quarter of the key's
+    lifetime, so short keys are used for most of their life instead of being minted again and again."""
+    advisory = max(0.0, min(margin, lifetime.total_seconds() * REFRESH_SHARE))
     return advisory, advisory / 2
 
 
@@ -61,6 +68,8 @@ async def botocore_credentials(
     if not source.refreshable or first.expires_at is None:
         return Credentials(first.access_key_id, first.secret_access_key, first.session_token, method=method)
 
+    current = [first]
+
     def notify(event: RefreshEvent) -> None:
         if on_refresh is None:
             return
@@ -83,7 +92,8 @@ async def botocore_credentials(
         creds._advisory_refresh_timeout, creds._mandatory_refresh_timeout = refresh_windows(
             refresh_margin, expires_at - clock.now()
         )
-        notify(RefreshEvent(ok=True, source=source.describe(), credentials=fresh))
+        replaced, current[0] = current[0], fresh
+        notify(RefreshEvent(ok=True, source=source.describe(), credentials=fresh, replaced=replaced))
         return {
             "access_key": fresh.access_key_id,
             "secret_key": fresh.secret_access_key,

@@ -36,6 +36,7 @@ from cwos_tui.cloud.retry import (
     is_retryable_transport_error,
     request_not_sent,
 )
+from cwos_tui.secrecy import token_problem
 
 if TYPE_CHECKING:
     import httpx
@@ -151,6 +152,9 @@ class ControlPlaneClient:
     def _bearer(self, operation: str) -> dict[str, str]:
         if not self._token:
             raise NoApiToken(f"{operation}: no API token configured", operation=operation, code=16)
+        problem = token_problem(self._token)
+        if problem is not None:  # httpx would echo the whole header (a line break) or fail to encode it
+            raise errors.Unauthenticated(f"{operation}: {problem}", operation=operation, code=16)
         return {"Authorization": f"Bearer {self._token}"}
 
     async def _call(

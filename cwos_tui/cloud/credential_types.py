@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from cwos_tui.cloud.clock import Clock
+from cwos_tui.secrecy import redact, remember
 
 _KNOWN_PREFIXES = ("CW-SECRET-", "cwo")
 
@@ -45,12 +46,15 @@ class ApiToken(_Expiring):
     expires_at: datetime | None = None
     source: str = "manual"
 
+    def __post_init__(self) -> None:
+        remember(self.value)
+
     @property
     def masked(self) -> str:
         return mask_secret(self.value)
 
     def __repr__(self) -> str:
-        return (
+        return redact(
             f"ApiToken(value={self.masked!r}, label={self.label!r}, "
             f"expires_at={self.expires_at!r}, source={self.source!r})"
         )
@@ -69,8 +73,11 @@ class S3Credentials(_Expiring):
     source: str = "static"
     principal_name: str | None = None
 
+    def __post_init__(self) -> None:
+        remember(self.secret_access_key, self.session_token)
+
     def __repr__(self) -> str:
-        return (
+        return redact(
             f"S3Credentials(access_key_id={self.access_key_id!r}, "
             f"secret_access_key={mask_secret(self.secret_access_key)!r}, expires_at={self.expires_at!r}, "
             f"source={self.source!r}, principal_name={self.principal_name!r})"

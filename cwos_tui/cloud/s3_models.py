@@ -125,6 +125,8 @@ def map_error(exc: BaseException, operation: str | None = None) -> BaseException
             cls = HTTP_STATUS_ERRORS.get(int(code))
         cls = cls or CloudError
         operation = exc.operation_name or operation
+        if code == "RequestTimeTooSkewed":
+            message += " (this computer's clock is wrong: set it right, e.g. with NTP, and try again)"
         if cls is RateLimited:
             retry = meta.get("HTTPHeaders", {}).get("retry-after")
             retry_after = float(retry) if retry and retry.isdigit() else None
@@ -138,13 +140,29 @@ def map_error(exc: BaseException, operation: str | None = None) -> BaseException
         return Unauthenticated(str(exc), operation=operation)
     if isinstance(exc, bx.ParamValidationError):
         return InvalidArgument(str(exc), operation=operation)
-    if isinstance(exc, bx.ResponseParserError):
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, ResponseParserError):
         return ProtocolError(str(exc), operation=operation)
     if isinstance(exc, TimeoutError):
         return NetworkError("timed out waiting for new credentials", operation=operation)
     if isinstance(exc, bx.BotoCoreError):
         return CloudError(str(exc), operation=operation)
     return exc
+
+
+def refuse_non_s3_answer(response_dict: Mapping[str, Any], operation_model: Any, **_: Any) -> None:
+    """botocore `before-parse` hook: a 2xx answer of HTML (a login page or proxy in the way) is an error, not
+    an empty listing; object bodies (streaming outputs) may have any type and are left alone."""
+    if getattr(operation_model, "has_streaming_output", False) or not 200 <= response_dict["status_code"] < 300:
+        return
+    headers = response_dict.get("headers") or {}
+    kind = str(headers.get("content-type") or headers.get("Content-Type") or "")
+    if kind.split(";")[0].strip().lower() == "text/html" and response_dict.get("body"):
+        from botocore.parsers import ResponseParserError
+
+        raise ResponseParserError(f"the S3 endpoint answered {operation_model.name} with {kind.split(';')[0]}, "
+                                  "not S3 XML (a login page or a proxy in the way?)")
 
 
 def _unreachable(exc: Exception, bx: Any) -> str:

@@ -36,6 +36,7 @@ from cwos_tui.cloud.s3_models import (
     fast_timestamp,
     map_error,
     object_entry,
+    refuse_non_s3_answer,
     version_page,
 )
 
@@ -123,9 +124,10 @@ class StorageService(BucketSettingsOperations):
         if self.checksum_when_required:
             options["request_checksum_calculation"] = "when_required"
             options["response_checksum_validation"] = "when_required"
-        return self._session.client(
-            "s3", endpoint_url=self.endpoint_url, verify=self.verify, config=Config(**options)
-        )
+        client = self._session.client("s3", endpoint_url=self.endpoint_url, verify=self.verify,
+                                      config=Config(**options))
+        client.meta.events.register("before-parse.s3", refuse_non_s3_answer)
+        return client
 
     async def _client(self, region: str | None = None) -> Any:
         region = region or self.zone

@@ -58,15 +58,25 @@ def _endpoint_choice(url: str) -> str | None:
     return None
 
 
+class UnreadableAwsConfig(Exception):
+    """The AWS config file exists but cannot be parsed; the message names file and line, never its text."""
+
+
 def _aws_profiles(path: Path) -> list[tuple[str, str, str]]:
     """(profile, endpoint_url, region) for AWS profiles that point at a CAIOS endpoint."""
     if not path.is_file():
         return []
     parser = configparser.RawConfigParser(strict=False)
     try:
-        parser.read_string(path.read_text())
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return []
+        parser.read_string(path.read_text(encoding="utf-8"))
+    except configparser.Error as exc:
+        line = exc.errors[0][0] if isinstance(exc, configparser.ParsingError) and exc.errors else None
+        line = line or getattr(exc, "lineno", None)
+        where = f"{path}:{line}" if isinstance(line, int) else str(path)
+        raise UnreadableAwsConfig(f"{where}: not a valid AWS config file, so its profiles were not looked at; "
+                                  "fix that line") from None
+    except (OSError, UnicodeDecodeError):
+        raise UnreadableAwsConfig(f"{path}: cannot be read as text, so its profiles were not looked at") from None
     found = []
     for section in parser.sections():
         endpoint = parser.get(section, "endpoint_url", fallback="")
@@ -117,7 +127,12 @@ def detect(environ: Mapping[str, str], home: Path | None = None, k8s_token: Path
         add(Finding(f"Found a zone in AWS_REGION ({zone})", {}, {"zone": zone}))
 
     config = Path(env.get("AWS_CONFIG_FILE") or home / ".aws" / "config")
-    for name, url, region in _aws_profiles(config):
+    try:
+        aws_profiles = _aws_profiles(config)
+    except UnreadableAwsConfig as exc:
+        add(Finding(str(exc), {}, {}))
+        aws_profiles = []
+    for name, url, region in aws_profiles:
         values = {"s3_endpoint": url, "aws_profile": name}
         if region:
             values["zone"] = region

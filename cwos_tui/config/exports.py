@@ -17,7 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cwos_tui.config.errors import ConfigError
+from cwos_tui.config.paths import refuse_unsafe_target, write_private_file
+from cwos_tui.secrecy import redact
+
 FORMATS = ("aws", "env", "rclone", "s3cmd")
+#: formats whose file is replaced as a whole (with --force), not merged section by section
+WHOLE_FILE_FORMATS = ("env", "s3cmd")
 
 
 class ExportError(Exception):
@@ -38,7 +44,7 @@ class ExportTarget:
     expires_at: datetime | None = None
 
     def __repr__(self) -> str:
-        return f"ExportTarget(name={self.name!r}, access_key_id={self.access_key_id!r}, secret=****)"
+        return redact(f"ExportTarget(name={self.name!r}, access_key_id={self.access_key_id!r}, secret=****)")
 
 
 def _expiry_note(target: ExportTarget) -> str:
@@ -152,12 +158,42 @@ def default_paths(fmt: str, environ: dict[str, str] | None = None) -> dict[str, 
     raise ExportError(f"format {fmt!r} is printed, not written; redirect it to a file if you need one")
 
 
+def _where(path: Path, exc: configparser.Error) -> str:
+    """`path:line:column` of a parse error: its position only, never the line's text (it may hold a secret)."""
+    line = getattr(exc, "lineno", None)
+    if isinstance(exc, configparser.ParsingError) and exc.errors:
+        line = exc.errors[0][0]
+    return f"{path}:{line}:1" if isinstance(line, int) else str(path)
+
+
+_PARSE_PROBLEMS = {
+    "MissingSectionHeaderError": "a line before the first [section]",
+    "ParsingError": "a line that is neither a [section], a key = value nor a comment",
+    "DuplicateSectionError": "a [section] given twice",
+    "DuplicateOptionError": "a key given twice in one section",
+}
+
+
+def _read_existing(path: Path) -> str:
+    try:
+        refuse_unsafe_target(path)
+        return path.read_text(encoding="utf-8")
+    except ConfigError as exc:
+        raise ExportError(exc.message) from None
+    except UnicodeDecodeError:
+        raise ExportError(f"{path} is not UTF-8 text, so it was left alone") from None
+    except OSError as exc:
+        raise ExportError(f"{path} cannot be read ({exc.strerror}), so it was left alone") from None
+
+
 def _sections(path: Path) -> set[str]:
     parser = configparser.RawConfigParser(strict=False)
     try:
-        parser.read_string(path.read_text())
+        parser.read_string(_read_existing(path))
     except configparser.Error as exc:
-        raise ExportError(f"{path} is not a valid INI file, so it was left alone: {exc}") from exc
+        problem = _PARSE_PROBLEMS.get(type(exc).__name__, "text that is not INI")
+        raise ExportError(f"{_where(path, exc)}: not a valid INI file ({problem}), so it was left alone; "
+                          "fix that line or choose another file") from None
     return set(parser.sections())
 
 
@@ -173,7 +209,7 @@ def write(fmt: str, texts: dict[str, str], paths: dict[str, Path], *, force: boo
     plan: list[tuple[Path, str, bool]] = []
     for dest, text in texts.items():
         path = paths[dest]
-        if fmt == "s3cmd":
+        if fmt in WHOLE_FILE_FORMATS:
             if path.exists() and not force:
                 raise ExportError(f"{path} exists; pass --force to replace it")
             plan.append((path, text, False))
@@ -183,13 +219,13 @@ def write(fmt: str, texts: dict[str, str], paths: dict[str, Path], *, force: boo
             if not force:
                 raise ExportError(f"{path} already has a [{section}] section; pass --force to replace it "
                                   "or --name to choose another name")
-            plan.append((path, _without_section(path.read_text(), section) + "\n" + text, False))
+            plan.append((path, _without_section(_read_existing(path), section) + "\n" + text, False))
         else:
             plan.append((path, text, True))
     written = []
     for path, text, append in plan:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        current = path.read_text() if append and path.exists() else ""
+        current = _read_existing(path) if append and path.exists() else ""
         if current and not current.endswith("\n"):
             current += "\n"
         _atomic_write(path, current + ("\n" if current else "") + text if append else text)
@@ -205,7 +241,7 @@ def drop_static_keys(path: Path, section: str, *, force: bool) -> bool:
     if not force:
         raise ExportError(f"{path} has static keys in [{section}], which the AWS CLI would use instead of "
                           "credential_process; pass --force to remove them")
-    _atomic_write(path, _without_section(path.read_text(), section))
+    _atomic_write(path, _without_section(_read_existing(path), section))
     return True
 
 
@@ -221,16 +257,13 @@ def _without_section(text: str, section: str) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.cwos-tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Through the one writer of secret files (random O_EXCL temp name, 0600, fsync, replace; no symlinks)."""
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_private_file(path, text.encode("utf-8"))
+    except ConfigError as exc:
+        raise ExportError(exc.message) from None
+    except OSError as exc:
+        raise ExportError(f"{path} cannot be written ({exc.strerror})") from None
 
 
 def credential_process_json(access_key_id: str, secret_access_key: str, session_token: str | None,

@@ -8,11 +8,14 @@ appear, with mode 0700, only when something is written into them.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 from platformdirs import PlatformDirs
+
+from cwos_tui.config.errors import ConfigError
 
 APP_NAME = "cwos-tui"
 #: Environment variable naming the settings file to use instead of the default one.
@@ -90,31 +93,58 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically with mode 0600.
+def refuse_unsafe_target(path: Path) -> None:
+    """ConfigError when `path` is a symbolic link or exists as something other than a regular file.
 
-    The bytes go to a temporary file in the same directory (created 0600 by mkstemp, so the content
-    is never readable by others, even briefly), which is flushed, synced and renamed over `path`.
-    A crash leaves either the old file or the new one, never half of one.
+    A planted link must never redirect secrets into another file, so it is refused, not followed.
     """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise ConfigError(f"{path} is a symbolic link; secrets are never written through one "
+                          "(remove the link or choose another file)", path=path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{path} exists and is not a regular file; nothing was written", path=path)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """THE way every file holding a secret (or settings) is written: atomically, mode 0600 from creation.
+
+    The bytes go to a temporary file with a random name in the same directory, created with O_EXCL (and
+    O_NOFOLLOW where the platform has it) and mode 0600, so nobody can pre-create, redirect or read it;
+    it is flushed, fsynced and renamed over `path` with os.replace. A symbolic link (or anything but a
+    regular file) at `path` is refused with a ConfigError. A crash leaves the old file or the new one.
+    """
+    refuse_unsafe_target(path)
     ensure_private_dir(path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    for _attempt in range(16):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o600)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise ConfigError(f"{path}: could not create a private temporary file next to it", path=path)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if os.name != "nt":
+                os.fchmod(handle.fileno(), 0o600)  # whatever the umask did
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if os.name != "nt":
-            os.chmod(tmp_name, 0o600)
-        os.replace(tmp_name, path)
+        refuse_unsafe_target(path)  # planted while we wrote: still refused
+        os.replace(tmp, path)
     except BaseException:
         try:
-            os.unlink(tmp_name)
+            os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
-    if os.name != "nt":
-        os.chmod(path, 0o600)
 
 
 def format_paths(paths: dict[str, str]) -> str:

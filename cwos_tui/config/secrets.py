@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import SecretStr
 
 from cwos_tui.config.errors import ConfigError
-from cwos_tui.config.paths import secrets_file, write_private_file
+from cwos_tui.config.paths import refuse_unsafe_target, secrets_file, write_private_file
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +105,10 @@ class FileSecretStore:
 
     def _read(self) -> dict[str, str]:
         try:
-            info = os.stat(self.path)
+            info = os.lstat(self.path)
         except FileNotFoundError:
             return {}
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{self.path}: secret file is not a regular file", path=self.path)
+        refuse_unsafe_target(self.path)  # a symlink is never followed, for reading, chmod or writing
         if os.name != "nt" and info.st_mode & 0o077:
             os.chmod(self.path, 0o600)
             log.warning(

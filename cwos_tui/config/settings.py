@@ -62,7 +62,11 @@ def read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         line = _toml_error_line(exc, text)
         reason = str(exc).split(" (at ")[0]
+        column = getattr(exc, "colno", None)
+        if not isinstance(column, int) and ", column " in str(exc):
+            column = int(str(exc).rsplit(", column ", 1)[1].rstrip(")").strip() or 0) or None
         where = f"{path}:{line}" if line else str(path)
+        where += f":{column}" if line and column else ""
         raise ConfigError(f"{where}: invalid TOML: {reason}", path=path, line=line) from None
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cwos_tui.config.errors import ConfigError
 from cwos_tui.config.paths import config_dir, write_private_file
 from cwos_tui.config.secrets import SecretStore
 
@@ -27,7 +28,7 @@ CONSOLE_TOKENS_URL = "https://console.coreweave.com/tokens"
 _VERSION = 1
 
 
-class TokenBookError(Exception):
+class TokenBookError(ConfigError):
     """A token-book change that cannot be made (duplicate label, unknown token, bad file)."""
 
 
@@ -98,10 +99,16 @@ class TokenBook:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {"version": _VERSION, "tokens": [], "default": None}
-        except (OSError, ValueError) as exc:
-            raise TokenBookError(f"{self.path} could not be read: {exc}") from exc
+        except json.JSONDecodeError as exc:  # position only: the file is never quoted
+            raise TokenBookError(f"{self.path}:{exc.lineno}:{exc.colno}: the token book is not valid JSON "
+                                 f"({exc.msg}); fix or remove the file (token values are not in it)") from None
+        except UnicodeDecodeError:
+            raise TokenBookError(f"{self.path}: the token book is not UTF-8 text; fix or remove the file") from None
+        except OSError as exc:
+            raise TokenBookError(f"{self.path}: the token book cannot be read ({exc.strerror})") from None
         if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
-            raise TokenBookError(f"{self.path} is not a cwos-tui token book")
+            raise TokenBookError(f"{self.path}: not a cwos-tui token book (no \"tokens\" list); "
+                                 "fix or remove the file")
         return data
 
     def _save(self, entries: list[TokenEntry], default: str | None) -> None:
@@ -109,7 +116,12 @@ class TokenBook:
         write_private_file(self.path, (json.dumps(doc, indent=2) + "\n").encode())
 
     def entries(self) -> list[TokenEntry]:
-        return [TokenEntry.from_json(item) for item in self._load()["tokens"]]
+        items = self._load()["tokens"]
+        try:
+            return [TokenEntry.from_json(item) for item in items]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise TokenBookError(f"{self.path}: an entry of the token book is damaged (each needs an id); "
+                                 "fix or remove the file") from None
 
     @property
     def default_id(self) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import signal
 import socket
-import tempfile
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ import uvicorn
 from cwos_tui.sandbox.control_plane import build_app
 from cwos_tui.sandbox.emulator import Emulator
 from cwos_tui.sandbox.idp import OIDC_ISSUER
+from cwos_tui.sandbox.process import make_temp_dir, watch_lifeline
 from cwos_tui.sandbox.s3_authority import SandboxS3Authority
 from cwos_tui.sandbox.s3_proxy import S3Proxy, S3ProxyHooks, make_s3_proxy
 from cwos_tui.sandbox.seaweed import IdentityChange, SeaweedFS
@@ -85,9 +86,11 @@ class Sandbox:
             raise
 
     async def _start(self) -> dict[str, Any]:
+        # its own boto clients never read the user's AWS files (a malformed ~/.aws/credentials must not matter)
+        os.environ.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         data_dir = self.options.data_dir
         if data_dir is None:
-            self._temp_dir = data_dir = Path(tempfile.mkdtemp(prefix="cwos-sandbox-"))
+            self._temp_dir = data_dir = make_temp_dir()  # stale folders of killed sandboxes go first
         data_dir.mkdir(parents=True, exist_ok=True)
         state_file = data_dir / "state.json"
         fresh = not state_file.exists()
@@ -160,9 +163,11 @@ class Sandbox:
     @staticmethod
     @contextlib.contextmanager
     def stop_on_signals() -> Generator[asyncio.Event, None, None]:
-        """An event set by SIGINT or SIGTERM; install it before announcing readiness so no signal is lost."""
+        """An event set by SIGINT or SIGTERM, or when the parent's lifeline breaks (`--demo`: the dashboard
+        is gone, however it ended); install it before announcing readiness so no signal is lost."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        watch_lifeline(lambda: loop.call_soon_threadsafe(stop.set))
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from cwos_tui.cloud.errors import CloudError, NoApiToken
 from cwos_tui.config.errors import ConfigError
+from cwos_tui.secrecy import redact
 from cwos_tui.ui import commands
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.messages import (
@@ -159,8 +160,11 @@ class AppCommands(_AppBase):
         if value is None:
             self.notify("Nothing selected to copy.", severity="warning")
             return
-        self.copy_to_clipboard(value)
-        self.notify(safe_text(value), title="Copied (OSC 52)", markup=False)
+        shown = safe_text(value)  # what the screen shows: a pasted name can never run a command
+        self.copy_to_clipboard(shown)
+        title = "Copied as shown (OSC 52)" if shown != value else "Copied (OSC 52)"
+        note = "\ncontrol characters were copied in their escaped form" if shown != value else ""
+        self.notify(shown + note, title=title, markup=False)
 
     def open_selected(self, argument: str) -> None:
         if not self.pane().open_selected():
@@ -319,7 +323,7 @@ class AppCommands(_AppBase):
 
     def handle_error(self, context: str, error: BaseException, pane_id: str = "", generation: int = -1) -> None:
         if isinstance(error, CloudError | ConfigError):
-            text = error.message
+            text = redact(error.message)
             log.warning("%s failed: %s: %s", context, type(error).__name__, text)
         else:
             text = f"unexpected {type(error).__name__} (details in the log file)"

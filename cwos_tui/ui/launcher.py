@@ -18,6 +18,7 @@ from typing import Any
 from cwos_tui.config.paths import ensure_private_dir, log_dir
 from cwos_tui.config.profiles import ConfigError, resolve_profile
 from cwos_tui.config.settings import Settings, load_settings
+from cwos_tui.secrecy import RedactingFilter
 from cwos_tui.session import Connection, connection_from_sandbox, pending_connection
 
 LOG_FILE = "cwos-tui.log"
@@ -29,6 +30,7 @@ def setup_logging(level: str = "WARNING") -> None:
     directory = ensure_private_dir(log_dir())
     handler = logging.FileHandler(directory / LOG_FILE, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())  # the one redaction function, on every record and traceback
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

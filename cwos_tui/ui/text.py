@@ -8,6 +8,7 @@ escapes like `\\x1b` instead of being written to the terminal.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 
@@ -31,6 +32,14 @@ def safe_text(value: object) -> str:
 def safe_lines(value: object) -> str:
     """Several printable lines: real line breaks stay line breaks, every other control is escaped."""
     return "\n".join(safe_text(line) for line in str(value).splitlines())
+
+
+def typeable(value: str) -> bool:
+    """True when a person can type `value` exactly as it is shown (no control, bidi, invisible or
+    surrounding space characters), so a type-to-confirm prompt may ask for it."""
+    return bool(value) and value == value.strip() and safe_text(value) == value and all(
+        ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Co", "Cn", "Zl", "Zp") for ch in value
+    ) and "  " not in value
 
 
 def human_size(size: int) -> str:

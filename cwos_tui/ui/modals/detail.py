@@ -147,7 +147,8 @@ class DetailScreen(ModalScreen[None]):
         """Copy the selected field's value (OSC 52) and repeat it in a notification."""
         if not self.fields:
             return None
-        label, value = self.fields[self.selected]
+        label, raw = self.fields[self.selected]
+        value = "\n".join(safe_text(line) for line in raw.replace("\r\n", "\n").split("\n"))  # as shown
         self.app.copy_to_clipboard(value)
         shown = value if len(value) <= NOTICE_CHARS else value[:NOTICE_CHARS] + f"… ({len(value):,} characters)"
         notice = "\n".join(safe_text(line) for line in shown.replace("\r\n", "\n").split("\n"))

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from cwos_tui.ui.modals.form import FormScreen
-from cwos_tui.ui.text import safe_text
+from cwos_tui.ui.text import safe_text, typeable
 
 
 class TypeToConfirmScreen(FormScreen[bool]):
@@ -35,7 +35,8 @@ class TypeToConfirmScreen(FormScreen[bool]):
         super().__init__()
         self.question = question
         self.target = target
-        self.expected = expected
+        #: a phrase that can always be typed: the target itself when it can be, else the button's words
+        self.expected = expected if expected is None or typeable(expected) else confirm_label.lower()
         self.confirm_label = confirm_label
         self.warning = warning
 
