@@ -229,3 +229,20 @@ def test_no_module_over_400_lines(layer):
         if layer_of(name) == layer and (count := len(path.read_text().splitlines())) > MAX_LINES
     ]
     assert not too_long, f"modules over {MAX_LINES} lines in {layer}:\n" + "\n".join(too_long)
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_over_60_lines():
+    """design.md: functions short enough to read at once (docstrings and nested helpers counted)."""
+    import ast
+
+    too_long = []
+    for path in package_modules().values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} lines")
+    assert not too_long, f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(too_long)

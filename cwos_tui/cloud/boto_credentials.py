@@ -69,14 +69,7 @@ async def botocore_credentials(
         return Credentials(first.access_key_id, first.secret_access_key, first.session_token, method=method)
 
     current = [first]
-
-    def notify(event: RefreshEvent) -> None:
-        if on_refresh is None:
-            return
-        try:
-            loop.call_soon_threadsafe(on_refresh, event)
-        except RuntimeError:  # the loop closed while boto was refreshing; nobody is listening
-            pass
+    notify = _notifier(loop, on_refresh)
 
     def refresh() -> dict[str, Any]:
         if threading.get_ident() == loop_thread:
@@ -114,6 +107,20 @@ async def botocore_credentials(
         mandatory_timeout=mandatory,
     )
     return creds
+
+
+def _notifier(loop: asyncio.AbstractEventLoop, on_refresh: RefreshCallback | None) -> Callable[[RefreshEvent], None]:
+    """Tell `on_refresh` (on the event loop) what a refresh in boto's worker thread did."""
+
+    def notify(event: RefreshEvent) -> None:
+        if on_refresh is None:
+            return
+        try:
+            loop.call_soon_threadsafe(on_refresh, event)
+        except RuntimeError:  # the loop closed while boto was refreshing; nobody is listening
+            pass
+
+    return notify
 
 
 #: botocore's loader of service models, shared by every session this process makes (see `boto_session`)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import configparser
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,7 +126,12 @@ def detect(environ: Mapping[str, str], home: Path | None = None, k8s_token: Path
     if zone:
         add(Finding(f"Found a zone in AWS_REGION ({zone})", {}, {"zone": zone}))
 
-    config = Path(env.get("AWS_CONFIG_FILE") or home / ".aws" / "config")
+    _aws_config_findings(Path(env.get("AWS_CONFIG_FILE") or home / ".aws" / "config"), add)
+    _kubernetes_findings(env, k8s_token, add)
+    return result
+
+
+def _aws_config_findings(config: Path, add: Callable[[Finding], None]) -> None:
     try:
         aws_profiles = _aws_profiles(config)
     except UnreadableAwsConfig as exc:
@@ -139,6 +144,8 @@ def detect(environ: Mapping[str, str], home: Path | None = None, k8s_token: Path
         add(Finding(f"Found AWS profile {name!r} using {url}", {"endpoint": _endpoint_choice(url) or "custom"},
                     values))
 
+
+def _kubernetes_findings(env: Mapping[str, str], k8s_token: Path, add: Callable[[Finding], None]) -> None:
     if k8s_token.is_file() or env.get("KUBERNETES_SERVICE_HOST"):
         values = {"oidc_token_file": str(k8s_token)} if k8s_token.is_file() else {}
         issuer = token_issuer(k8s_token)
@@ -150,7 +157,6 @@ def detect(environ: Mapping[str, str], home: Path | None = None, k8s_token: Path
             add(Finding("Running in a Kubernetes cluster that does not show itself as CoreWeave's (its service-"
                         "account token is not issued by oidc.cks.coreweave.com), so LOTA is asked, not assumed",
                         {}, values))
-    return result
 
 
 def token_issuer(path: Path) -> str:
