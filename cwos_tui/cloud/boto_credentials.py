@@ -9,7 +9,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cwos_tui.cloud.clock import Clock, SystemClock
@@ -87,26 +87,21 @@ async def botocore_credentials(
         )
         replaced, current[0] = current[0], fresh
         notify(RefreshEvent(ok=True, source=source.describe(), credentials=fresh, replaced=replaced))
-        return {
-            "access_key": fresh.access_key_id,
-            "secret_key": fresh.secret_access_key,
-            "token": fresh.session_token,
-            "expiry_time": expires_at.isoformat(),
-        }
+        return _metadata(fresh, expires_at)
 
     advisory, mandatory = refresh_windows(refresh_margin, first.expires_at - clock.now())
     creds = RefreshableCredentials(
-        access_key=first.access_key_id,
-        secret_key=first.secret_access_key,
-        token=first.session_token,
-        expiry_time=first.expires_at,
-        refresh_using=refresh,
-        method=method,
-        time_fetcher=clock.now,
-        advisory_timeout=advisory,
-        mandatory_timeout=mandatory,
+        access_key=first.access_key_id, secret_key=first.secret_access_key, token=first.session_token,
+        expiry_time=first.expires_at, refresh_using=refresh, method=method, time_fetcher=clock.now,
+        advisory_timeout=advisory, mandatory_timeout=mandatory,
     )
     return creds
+
+
+def _metadata(fresh: S3Credentials, expires_at: datetime) -> dict[str, Any]:
+    """Fresh keys in the shape botocore's `RefreshableCredentials` asks its refresh callback for."""
+    return {"access_key": fresh.access_key_id, "secret_key": fresh.secret_access_key,
+            "token": fresh.session_token, "expiry_time": expires_at.isoformat()}
 
 
 def _notifier(loop: asyncio.AbstractEventLoop, on_refresh: RefreshCallback | None) -> Callable[[RefreshEvent], None]:
