@@ -300,3 +300,22 @@ def parse_capacity(text: str) -> int:
     if value >= 2**64:
         raise ValueError("the capacity cap must be below 2^64 bytes")
     return int(value)
+
+
+#: Availability zones from CoreWeave's own material (reference §1.3; which offer CAIOS is not documented)
+KNOWN_ZONES = (
+    "US-EAST-04A", "US-CENTRAL-05A", "US-WEST-01A", "US-CENTRAL-06A", "US-CENTRAL-07A", "US-CENTRAL-08A",
+    "US-CENTRAL-08B", "US-EAST-01A", "US-EAST-02A", "US-EAST-03A", "US-EAST-04B", "US-EAST-06A", "US-EAST-08A",
+    "US-EAST-13A", "US-EAST-14A", "US-EAST-15A", "US-EAST-17A", "RNO2A", "US-WEST-04A", "US-WEST-09B",
+    "US-WEST-10A", "CA-EAST-01A", "EU-NORTH-05A", "EU-SOUTH-03B", "EU-SOUTH-04A",
+)
+
+
+def zone_choices(*preferred: str) -> list[str]:
+    """`preferred` zones first (the profile's, those of existing buckets), then the known list, no repeats."""
+    seen: dict[str, None] = {}
+    for zone in (*preferred, *KNOWN_ZONES):
+        zone = zone.strip().upper()
+        if zone and zone != "?" and zone not in seen:
+            seen[zone] = None
+    return list(seen)
