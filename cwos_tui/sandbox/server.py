@@ -71,6 +71,7 @@ class Sandbox:
         self._sync_lock = asyncio.Lock()
         self._usage_cache: dict[str, tuple[float, tuple[int, int]]] = {}
         self.seaweed: SeaweedFS | None = None
+        self._admin_s3: Any = None
         self._proxy: S3Proxy | None = None
         self.emulator: Emulator | None = None
         self.control_plane_url = ""
@@ -232,7 +233,9 @@ class Sandbox:
         """Object versions, delete markers or incomplete multipart uploads keep a bucket from being deleted
         (SeaweedFS would drop them with the bucket; README, sandbox table)."""
         assert self.seaweed is not None
-        client = self.seaweed.admin_client()
+        if self._admin_s3 is None:  # made once: a boto3 client takes a few hundred milliseconds to build
+            self._admin_s3 = await asyncio.to_thread(self.seaweed.admin_client)
+        client = self._admin_s3
 
         def look() -> str | None:
             versions = client.list_object_versions(Bucket=bucket, MaxKeys=1)
