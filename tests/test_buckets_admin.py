@@ -68,7 +68,7 @@ async def control_plane(sandbox: Any) -> AsyncIterator[ControlPlaneClient]:
         yield client
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def raw(sandbox: Any, admin_key: dict[str, Any]) -> Any:
     return s3_client(sandbox, admin_key["accessKeyId"], admin_key["secretKey"])
 
@@ -231,6 +231,14 @@ async def test_lifecycle_round_trip_of_the_three_actions(storage, bucket):
     assert rules["uploads"]["Status"] == "Disabled"
 
 
+@pytest.fixture(scope="module")
+def lifecycle_bucket(sandbox, raw):
+    name = unique("lc")
+    raw.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": sandbox.zone})
+    yield name
+    raw.delete_bucket(Bucket=name)
+
+
 @pytest.mark.parametrize(("rules", "client_says", "server_code"), [
     ([{"ID": "a", "Status": "Enabled", "Prefix": "x/", "Expiration": {"Days": 3}}], "top-level", "InvalidRequest"),
     ([{"ID": "a", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}]}],
@@ -242,17 +250,13 @@ async def test_lifecycle_round_trip_of_the_three_actions(storage, bucket):
     ([{"ID": "a", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 0}}], "above 0", "InvalidArgument"),
     ([{"ID": "a", "Status": "Enabled", "Filter": {}}], "needs an action", "InvalidRequest"),
 ])
-def test_the_documented_lifecycle_limits_are_checked_here_and_by_the_sandbox(raw, rules, client_says, server_code):
+def test_the_documented_lifecycle_limits_are_checked_here_and_by_the_sandbox(raw, lifecycle_bucket, rules,
+                                                                             client_says, server_code):
     checked = check_lifecycle_text(json.dumps(rules))
     assert any(client_says in p for p in checked.problems), checked.problems
-    name = unique("lc")
-    raw.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": raw.meta.region_name})
-    try:
-        with pytest.raises(ClientError) as caught:
-            raw.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
-        assert caught.value.response["Error"]["Code"] == server_code
-    finally:
-        raw.delete_bucket(Bucket=name)
+    with pytest.raises(ClientError) as caught:
+        raw.put_bucket_lifecycle_configuration(Bucket=lifecycle_bucket, LifecycleConfiguration={"Rules": rules})
+    assert caught.value.response["Error"]["Code"] == server_code
 
 
 def test_malformed_editor_text_gets_a_position():

@@ -229,13 +229,17 @@ class Sandbox:
         self.emulator.forget_bucket(name)
         await self.emulator.changed()
 
+    async def _admin_client(self) -> Any:
+        """The sandbox's own S3 client, made once (building a boto3 client takes a few hundred milliseconds)."""
+        assert self.seaweed is not None
+        if self._admin_s3 is None:
+            self._admin_s3 = await asyncio.to_thread(self.seaweed.admin_client)
+        return self._admin_s3
+
     async def _deletion_blocker(self, bucket: str) -> str | None:
         """Object versions, delete markers or incomplete multipart uploads keep a bucket from being deleted
         (SeaweedFS would drop them with the bucket; README, sandbox table)."""
-        assert self.seaweed is not None
-        if self._admin_s3 is None:  # made once: a boto3 client takes a few hundred milliseconds to build
-            self._admin_s3 = await asyncio.to_thread(self.seaweed.admin_client)
-        client = self._admin_s3
+        client = await self._admin_client()
 
         def look() -> str | None:
             versions = client.list_object_versions(Bucket=bucket, MaxKeys=1)
@@ -254,8 +258,7 @@ class Sandbox:
         cached = self._usage_cache.get(bucket)
         if cached and time.monotonic() - cached[0] < USAGE_CACHE_SECONDS:
             return cached[1]
-        assert self.seaweed is not None
-        client = self.seaweed.admin_client()
+        client = await self._admin_client()
 
         def count() -> tuple[int, int]:
             size = n = 0

@@ -39,12 +39,12 @@ def problems_text(checked: Checked) -> Text:
         return Text("✔ no problems found (Ctrl+S applies)", style="green")
     out = Text()
     count = len(checked.problems)
-    out.append(f"{count} problem{'s' * (count != 1)}; nothing is sent until fixed:\n", style="bold red")
+    out.append(f"{count} problem{'s' * (count != 1)}; nothing is sent until fixed:", style="bold red")
     for problem in checked.problems[:MAX_SHOWN]:
-        out.append("✖ ", style="bold red")
-        out.append(safe_text(problem) + "\n")
+        out.append("\n✖ ", style="bold red")
+        out.append(safe_text(problem))
     if count > MAX_SHOWN:
-        out.append(f"… and {count - MAX_SHOWN} more")
+        out.append(f"\n… and {count - MAX_SHOWN} more")
     return out
 
 

@@ -32,11 +32,12 @@ FORM_CSS = """
 {cls} > Vertical {{ width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
     background: $surface; padding: 0 1; }}
 {cls} Label {{ margin-top: 1; }}
+{cls} Label.-first {{ margin-top: 0; }}
 {cls} .bf-check {{ height: auto; color: $text-muted; }}
 {cls} .bf-check.-bad {{ color: $error; }}
 {cls} #bf-progress {{ height: auto; color: $accent; }}
 {cls} #bf-problem {{ height: auto; color: $error; text-style: bold; }}
-{cls} Horizontal {{ height: auto; margin-top: 1; }}
+{cls} Horizontal {{ height: auto; }}
 {cls} Button {{ margin-right: 2; }}
 """
 
@@ -148,7 +149,7 @@ class BucketCreateScreen(InlineForm[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "New bucket"
-            yield Label("Name (3-63 of a-z 0-9 -; unique across all of CoreWeave)")
+            yield Label("Name (3-63 of a-z 0-9 -; unique across all of CoreWeave)", classes="-first")
             yield Input(self.initial_name, placeholder="my-bucket", id="bf-name")
             yield Static("", id="bf-name-check", classes="bf-check", markup=False)
             yield Label("Availability zone (the LocationConstraint)")

@@ -268,7 +268,9 @@ class BucketAdmin(_Base):
                 await remove(bucket)
                 return f"Removed the {what} of {bucket}"
             await put(bucket, parsed)
-            return f"Applied {len(parsed)} {what} to {bucket}" if kind != "tags" else f"Applied the tags of {bucket}"
+            if kind == "tags":
+                return f"Applied the tags of {bucket}"
+            return f"Applied {len(parsed)} {what if len(parsed) != 1 else what[:-1]} to {bucket}"
 
         def done(notice: str | None) -> None:
             if notice:
