@@ -240,3 +240,18 @@ async def test_read_only_refuses_every_bucket_change(sandbox):
         app.run_command("buckets.create", "some-bucket")  # `:mb` goes through the same gate
         await pilot.pause()
         assert len(app.screen_stack) == 1
+
+
+async def test_a_denied_verdict_refuses_on_the_selected_bucket_only(sandbox, bucket):
+    """The gate judges Buckets-pane commands on the selected bucket, not on the one open in Objects."""
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await select_bucket(app, pilot, "training-data")
+        app.gate.record({("s3:PutBucketTagging", "training-data"): False})
+        await pilot.press("T")
+        expected = "Bucket tags: refused, your principal lacks s3:PutBucketTagging on training-data"
+        await wait_for(pilot, lambda: expected in notices(app), "refused on training-data")
+        assert len(app.screen_stack) == 1
+        await select_bucket(app, pilot, bucket)
+        await pilot.press("T")
+        await shown(pilot, app, BucketEditorScreen, "allowed on another bucket")

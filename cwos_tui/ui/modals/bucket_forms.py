@@ -102,6 +102,9 @@ class InlineForm(ModalScreen[ResultT], Generic[ResultT]):
             self.set_enabled(True)
             self.query_one("#bf-progress", Static).update("")
             self.query_one("#bf-problem", Static).update(safe_text(f"Not done: {error.message}"))
+            first = next(iter(self.query("Input, Checkbox")), None)
+            if first is not None:
+                first.focus()
             return
         self.app.post_message(WorkFailed(self.CONTEXT, error))
         self.dismiss(None)
