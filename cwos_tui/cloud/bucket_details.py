@@ -48,7 +48,8 @@ def info_fields(info: BucketInfo) -> Fields:
               ("Created", info.creation_time.strftime("%Y-%m-%d %H:%M:%S UTC") if info.creation_time else "?")]
     for usage in info.usage:
         shown = usage.value_human_readable or ("" if usage.value is None else f"{usage.value:,}")
-        fields.append((f"Usage {usage.measurement_type or '?'}", shown))
+        kind = (usage.measurement_type or "?").removeprefix("MEASUREMENT_TYPE_").replace("_", " ").lower()
+        fields.append((f"Usage ({kind})", shown))
     return fields + settings_fields(info.settings)
 
 
