@@ -302,17 +302,19 @@ def test_capacity_sizes():
         parse_capacity("lots")
 
 
-async def test_a_principal_without_delete_rights_is_refused_by_the_server(sandbox, storage):
-    """The gate allows what it does not know; the S3 front refuses, and the error names the action."""
+async def test_a_principal_who_may_only_create_gets_its_bucket_but_no_check_and_no_delete(sandbox, storage):
+    """HeadBucket needs s3:ListBucket: without it the create still succeeds (0 checks); the gate allows what it
+    does not know, so a delete reaches the S3 front, which refuses it naming the action."""
     from tests.helpers import grant, make_principal
 
     name = unique()
-    await bucket_admin.create_bucket(storage, name, sandbox.zone)
     user = make_principal(sandbox)
-    grant(sandbox, user.principal_name, ["cwobject:CreateAccessKey", "s3:ListBucketMultipartUploads"])
+    grant(sandbox, user.principal_name, ["cwobject:CreateAccessKey", "s3:CreateBucket",
+                                         "s3:ListBucketMultipartUploads"])
     key = new_key(sandbox, user.token)
     source = StaticKeySource(key["accessKeyId"], key["secretKey"])
     async with StorageService(sandbox.s3, source, zone=sandbox.zone, addressing_style="path") as theirs:
+        assert await bucket_admin.create_bucket(theirs, name, sandbox.zone) == 0
         with pytest.raises(PermissionDenied, match="s3:DeleteBucket"):
             await bucket_admin.delete_bucket(theirs, name)
     await bucket_admin.delete_bucket(storage, name)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cwos_tui.cloud.errors import CloudError, NotFound
+from cwos_tui.cloud.errors import CloudError, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
     from cwos_tui.cloud.storage import StorageService
@@ -70,9 +70,13 @@ async def create_bucket(
     storage: StorageService, name: str, zone: str, *, on_progress: Callable[[WaitProgress], None] | None = None,
     timeout: float = READY_TIMEOUT,
 ) -> int:
-    """CreateBucket with `LocationConstraint` = zone, then wait until the bucket answers."""
+    """CreateBucket with `LocationConstraint` = zone, then wait until the bucket answers. Returns the number
+    of checks, or 0 when the keys may create the bucket but not check it (HeadBucket needs s3:ListBucket)."""
     await storage.create_bucket(name, zone)
-    return await wait_until_ready(storage, name, on_progress=on_progress, timeout=timeout)
+    try:
+        return await wait_until_ready(storage, name, on_progress=on_progress, timeout=timeout)
+    except PermissionDenied:
+        return 0
 
 
 @dataclass(frozen=True)

@@ -92,14 +92,15 @@ class BucketAdmin(_Base):
         storage = self.services.storage
 
         async def create(name: str, zone: str, versioning: bool, progress: Callable[[WaitProgress], None]) -> str:
-            await bucket_admin.create_bucket(storage, name, zone, on_progress=progress)
+            checks = await bucket_admin.create_bucket(storage, name, zone, on_progress=progress)
             if versioning:
                 await storage.put_bucket_versioning(name, True)
-            return f"{name} in {zone}" + (" with versioning" if versioning else "")
+            answers = "it answers" if checks else "your keys may not check it (HeadBucket needs s3:ListBucket)"
+            return f"{name} in {zone}" + (" with versioning" if versioning else "") + f"; {answers}"
 
         def done(created: str | None) -> None:
             if created:
-                self.post_message(Notice(f"Created bucket {created}; it answers"))
+                self.post_message(Notice(f"Created bucket {created}"))
 
         screen = BucketCreateScreen(zones, create, name=argument.strip(), existing=[str(r.value) for r in rows])
         self.app.push_screen(screen, done)
