@@ -1,6 +1,7 @@
 """SVG snapshots at 80x24 of the bucket create dialog (an invalid name typed, its reasons shown) and the
-lifecycle editor (malformed rules, the problems listed), drawn on the pristine sandbox: neither touches S3
-(the editor is opened on given text), so nothing there changes."""
+lifecycle editor (malformed rules, the problems listed), drawn on a sandbox of this module's own (not the
+session's pristine one: starting that early would age its seeded 5-minute key before the Keys pane's picture).
+Neither picture touches S3 (the editor is opened on given text)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def listed_app(sandbox):
     return app, listed
 
 
-def test_create_dialog_snapshot_80x24(pristine_sandbox, snap_compare):
-    app, listed = listed_app(pristine_sandbox)
+def test_create_dialog_snapshot_80x24(private_sandbox, snap_compare):
+    app, listed = listed_app(private_sandbox)
 
     async def prepare(pilot) -> None:
         await listed(pilot)
@@ -43,8 +44,8 @@ def test_create_dialog_snapshot_80x24(pristine_sandbox, snap_compare):
     assert snap_compare(app, terminal_size=(80, 24), run_before=prepare)
 
 
-def test_lifecycle_editor_snapshot_80x24(pristine_sandbox, snap_compare):
-    app, listed = listed_app(pristine_sandbox)
+def test_lifecycle_editor_snapshot_80x24(private_sandbox, snap_compare):
+    app, listed = listed_app(private_sandbox)
 
     async def never(_: object) -> str:
         raise AssertionError("nothing is applied in this picture")
