@@ -77,7 +77,9 @@ class BucketEditorScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="be-box") as box:
             box.border_title = Text(safe_text(self.editor_title))
-            yield TextArea(self.initial, show_line_numbers=True, soft_wrap=False, id="be-text", tab_behavior="indent")
+            area = TextArea(self.initial, show_line_numbers=True, soft_wrap=False, id="be-text", tab_behavior="indent")
+            area.cursor_blink = False  # SSH first: no redraws while idle (and pictures of it do not flicker)
+            yield area
             with VerticalScroll(id="be-problems-scroll"):
                 yield Static("", id="be-problems", markup=False)
             yield Static("", id="be-status", markup=False)
