@@ -5,6 +5,8 @@ from __future__ import annotations
 from cwos_tui.session import pending_connection
 from cwos_tui.ui import commands
 from cwos_tui.ui.app import CwosApp
+from cwos_tui.ui.modals.bucket_editor import BucketEditorScreen
+from cwos_tui.ui.modals.bucket_forms import BucketCreateScreen, BucketSettingsScreen
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.expiry_picker import ExpiryPickerScreen
@@ -30,6 +32,8 @@ SCREENS = {
     "preview": (PreviewScreen,),
     "versions": (VersionsScreen,),
     "uploads": (UploadsScreen,),
+    "bucket-editor": (BucketEditorScreen,),
+    "bucket-form": (BucketCreateScreen, BucketSettingsScreen),
 }
 
 

@@ -321,6 +321,15 @@ class ControlPlaneApi:
         await self.emu.changed()
         return {"now": self.emu.clock.now().isoformat()}
 
+    async def sandbox_settings(self, request: Request) -> Any:
+        body = await body_of(request)
+        seconds = body.get("bucketPropagationSeconds")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= 3600:
+            raise rpc.invalid("bucketPropagationSeconds must be a number of seconds from 0 to 3600")
+        self.emu.state.bucket_propagation_seconds = float(seconds)
+        await self.emu.changed()
+        return {"bucketPropagationSeconds": self.emu.state.bucket_propagation_seconds}
+
     async def health(self, request: Request) -> Any:
         return {"ok": True}
 
@@ -358,6 +367,7 @@ class ControlPlaneApi:
             Route("/sandbox/idp/oidc-token", self.endpoint(self.oidc_token), methods=["POST"]),
             Route("/sandbox/idp/saml-response", self.endpoint(self.saml_response), methods=["POST"]),
             Route("/sandbox/clock", self.endpoint(self.advance_clock), methods=["POST"]),
+            Route("/sandbox/settings", self.endpoint(self.sandbox_settings), methods=["PUT"]),
             Route("/{path:path}", self.endpoint(self.not_routed), methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         ]
 

@@ -271,6 +271,13 @@ class Emulator:
             ],
         }
 
+    def bucket_propagating(self, name: str) -> bool:
+        """A bucket younger than `bucket_propagation_seconds` (by the sandbox clock) is not reachable yet."""
+        seconds = self.state.bucket_propagation_seconds
+        bucket = self.state.buckets.get(name)
+        created = parse_iso(bucket.created_at) if bucket is not None and seconds > 0 else None
+        return created is not None and self.clock.now() < created + timedelta(seconds=seconds)
+
     def get_bucket(self, name: str) -> Bucket:
         bucket = self.state.buckets.get(name)
         if bucket is None:

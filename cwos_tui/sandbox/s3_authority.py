@@ -37,6 +37,8 @@ class S3Authority(Protocol):
 
     def bucket_zone(self, bucket: str) -> str | None: ...
 
+    def bucket_propagating(self, bucket: str) -> bool: ...
+
     def bucket_policy(self, bucket: str) -> str | None: ...
 
     async def put_bucket_policy(self, bucket: str, text: str) -> None: ...
@@ -69,6 +71,10 @@ class SandboxS3Authority:
     def bucket_zone(self, bucket: str) -> str | None:
         known = self.emu.state.buckets.get(bucket)
         return known.zone if known else None
+
+    def bucket_propagating(self, bucket: str) -> bool:
+        """True while a new bucket is still "propagating" (see `Emulator.bucket_propagating`)."""
+        return self.emu.bucket_propagating(bucket)
 
     def bucket_policy(self, bucket: str) -> str | None:
         return self.emu.state.bucket_policies.get(bucket)

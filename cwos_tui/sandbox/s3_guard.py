@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from cwos_tui.cloud.policy import BucketPolicyError, S3Operation, object_arn, s3_operation
 from cwos_tui.sandbox.s3_authority import KeyRecord, S3Authority
+from cwos_tui.sandbox.s3_config_rules import CONFIG_CHECKS
 from cwos_tui.sandbox.s3_wire import (
     S3_XMLNS,
     Headers,
@@ -100,6 +101,14 @@ class S3Guard:
             if not decision.allowed:
                 return Verdict(self._refuse(req, 403, "AccessDenied", f"Access Denied ({action} on {resource}: "
                                             f"{decision.explain()})", resource=resource))
+        if bucket and op.name != "CreateBucket" and self.authority.bucket_propagating(bucket):
+            return Verdict(self._refuse(req, 400, "InvalidRegion", "The bucket is not reachable yet: a new bucket "
+                                        "takes about a minute to propagate."))
+        if op.name in CONFIG_CHECKS:
+            body = await read_small_body(receive)
+            refusal = _config_refusal(op.name, body, scope)
+            if refusal is not None:
+                return Verdict(self._refuse(req, *refusal))
         local = self._local.get(op.name)
         if local is not None:
             if not req.signed_correctly():
@@ -213,6 +222,17 @@ def _delete_keys(body: bytes | None, scope: Scope) -> list[str] | None:
         return delete_keys(decode_aws_chunked(body, scope["headers"]))
     except (ET.ParseError, ValueError):
         return None
+
+
+def _config_refusal(operation: str, body: bytes | None, scope: Scope) -> tuple[int, str, str] | None:
+    """CoreWeave's rules for a configuration document SeaweedFS would accept as it is (s3_config_rules)."""
+    if body is None:
+        return 400, "MalformedXML", "The configuration document is too large."
+    try:
+        document = decode_aws_chunked(body, scope["headers"])
+    except ValueError:
+        return 400, "MalformedXML", "The XML you provided was not well-formed or did not validate."
+    return CONFIG_CHECKS[operation](document)
 
 
 def _strip_declaration(doc: str) -> str:

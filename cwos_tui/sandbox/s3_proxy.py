@@ -56,6 +56,10 @@ def _ignore(*_args: object) -> None:
     return None
 
 
+async def _nothing_blocks(_bucket: str) -> str | None:
+    return None
+
+
 @dataclass
 class S3ProxyHooks:
     """What the proxy needs from the sandbox: its zones and where to report bucket changes.
@@ -67,6 +71,9 @@ class S3ProxyHooks:
     zones: Sequence[str]
     on_bucket_created: Callable[[str, str], Awaitable[None] | None] = _ignore
     on_bucket_deleted: Callable[[str], Awaitable[None] | None] = _ignore
+    #: why a bucket SeaweedFS would delete is not empty for CoreWeave (versions, delete markers,
+    #: incomplete uploads), or None
+    deletion_blocker: Callable[[str], Awaitable[str | None]] = _nothing_blocks
 
 
 class S3Proxy:
@@ -146,6 +153,11 @@ class S3Proxy:
         if bucket_level and method == "PUT":
             await self._create_bucket(scope, receive, send, bucket)
         elif bucket_level and method == "DELETE":
+            blocker = await self.hooks.deletion_blocker(bucket)
+            if blocker:
+                await self._error(scope, send, 409, "BucketNotEmpty", f"The bucket you tried to delete is not "
+                                  f"empty: {blocker}", bucket)
+                return
             await self._forward(scope, receive, send, after=self._deleted_hook(bucket))
         else:
             await self._forward(scope, receive, send, body=body)

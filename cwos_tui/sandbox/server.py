@@ -72,6 +72,7 @@ class Sandbox:
         self._sync_lock = asyncio.Lock()
         self._usage_cache: dict[str, tuple[float, tuple[int, int]]] = {}
         self.seaweed: SeaweedFS | None = None
+        self._admin_s3: Any = None
         self._proxy: S3Proxy | None = None
         self.emulator: Emulator | None = None
         self.control_plane_url = ""
@@ -104,7 +105,7 @@ class Sandbox:
         self.control_plane_url = f"http://127.0.0.1:{cp_sock.getsockname()[1]}"
         self.s3_url = f"http://127.0.0.1:{s3_sock.getsockname()[1]}"
         hooks = S3ProxyHooks(zones=list(emu.zones), on_bucket_created=self._bucket_created,
-                             on_bucket_deleted=self._bucket_deleted)
+                             on_bucket_deleted=self._bucket_deleted, deletion_blocker=self._deletion_blocker)
         self._proxy = make_s3_proxy(self.seaweed.s3_url, hooks, authority=SandboxS3Authority(emu))
         await self._serve(self._proxy, s3_sock, quiet_headers=True)
         await self._serve(build_app(emu, self.info), cp_sock)
@@ -233,12 +234,36 @@ class Sandbox:
         self.emulator.forget_bucket(name)
         await self.emulator.changed()
 
+    async def _admin_client(self) -> Any:
+        """The sandbox's own S3 client, made once (building a boto3 client takes a few hundred milliseconds)."""
+        assert self.seaweed is not None
+        if self._admin_s3 is None:
+            self._admin_s3 = await asyncio.to_thread(self.seaweed.admin_client)
+        return self._admin_s3
+
+    async def _deletion_blocker(self, bucket: str) -> str | None:
+        """Object versions, delete markers or incomplete multipart uploads keep a bucket from being deleted
+        (SeaweedFS would drop them with the bucket; README, sandbox table)."""
+        client = await self._admin_client()
+
+        def look() -> str | None:
+            versions = client.list_object_versions(Bucket=bucket, MaxKeys=1)
+            if versions.get("Versions") or versions.get("DeleteMarkers"):
+                return "it still holds object versions or delete markers"
+            if client.list_multipart_uploads(Bucket=bucket, MaxUploads=1).get("Uploads"):
+                return "it has incomplete multipart uploads; abort them first"
+            return None
+
+        try:
+            return await asyncio.to_thread(look)
+        except Exception:  # a missing bucket and the like: SeaweedFS answers the DELETE itself
+            return None
+
     async def _usage(self, bucket: str) -> tuple[int, int]:
         cached = self._usage_cache.get(bucket)
         if cached and time.monotonic() - cached[0] < USAGE_CACHE_SECONDS:
             return cached[1]
-        assert self.seaweed is not None
-        client = self.seaweed.admin_client()
+        client = await self._admin_client()
 
         def count() -> tuple[int, int]:
             size = n = 0

@@ -135,6 +135,8 @@ class State:
     clock_offset: float = 0.0
     entitlements: list[str] = field(default_factory=lambda: ["BucketArchive", "BucketCapacityCap"])
     org_audit_logging_allowed: bool = True
+    #: how long a new bucket answers S3 with 400 InvalidRegion (CAIOS DNS propagation; 0 = at once)
+    bucket_propagation_seconds: float = 0.0
     org_settings: dict[str, bool] = field(
         default_factory=lambda: {"controlPlaneAuditLoggingEnabled": False, "bucketAuditLoggingEnabled": False}
     )

@@ -201,9 +201,13 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
     # ---- the registry gate ---------------------------------------------------------------------
 
     def resource_of(self, command: commands.Command) -> str | None:
-        """What `command` would act on now (the open folder for bucket and object commands)."""
+        """What `command` would act on now: the open folder for bucket and object commands, the selected
+        bucket for the Buckets pane's own."""
         from cwos_tui.ui.gate import resource_for
 
+        if self.active_pane == "buckets" and "buckets" in command.contexts and "objects" not in command.contexts:
+            selected = self.pane("buckets").row_list.selected
+            return resource_for(command, str(selected.value) if selected and selected.value else "", "")
         objects = self.objects
         return resource_for(command, objects.bucket, objects.prefix)
 

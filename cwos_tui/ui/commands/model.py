@@ -22,7 +22,8 @@ PANE_TITLES = {
 }
 SCREEN_TITLES = {"dialog": "Dialogs", "help": "Help", "detail": "Details", "wizard": "Setup wizard",
                  "policy-view": "Policy", "policy-editor": "Policy editor",
-                 "preview": "Preview", "versions": "Versions", "uploads": "Incomplete uploads"}
+                 "preview": "Preview", "versions": "Versions", "uploads": "Incomplete uploads",
+                 "bucket-editor": "Bucket rules editor", "bucket-form": "Bucket forms"}
 ALL_PANES = frozenset(PANES)
 
 

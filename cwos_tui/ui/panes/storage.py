@@ -5,6 +5,7 @@ from __future__ import annotations
 from cwos_tui.cloud.errors import PermissionDenied
 from cwos_tui.ui.messages import OpenLocation
 from cwos_tui.ui.panes.base import Pane
+from cwos_tui.ui.panes.bucket_admin import BucketAdmin
 from cwos_tui.ui.panes.bucket_policies import BucketPolicies
 from cwos_tui.ui.text import safe_text, short_time
 from cwos_tui.ui.widgets.row_list import Column, Row
@@ -13,7 +14,7 @@ OBJECT_PAGE = 1000
 LIST_DENIED = "These keys may not list buckets (s3:ListAllMyBuckets); open one with :b NAME"
 
 
-class BucketsPane(BucketPolicies, Pane):
+class BucketsPane(BucketAdmin, BucketPolicies, Pane):
     """ListBucketInfo (location, usage); S3 ListBuckets when the principal may not call it."""
 
     pane_id = "buckets"
