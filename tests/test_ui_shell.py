@@ -280,3 +280,13 @@ async def test_a_burst_after_the_app_lost_focus_acts_in_typing_order(sandbox):
         _burst(app, [("down", None), ("enter", "\r")])
         await wait_for(pilot, lambda: app.active_pane == "objects", "a bucket opened")
         await wait_for(pilot, lambda: f"s3://{second}" in "\n".join(screen_lines(app)), "the second bucket shown")
+
+
+async def test_a_browser_visitor_cannot_open_the_setup_wizard(sandbox):
+    """`cwos-tui serve`: F2 would write the server user's profiles and secrets, so it says where to run it."""
+    app = make_app(sandbox, served=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: any("on the server" in n for n in notices(app)), "refusal shown")
+        assert len(app.screen_stack) == 1

@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 _RUN = re.compile(r"^(?:app\.)?run\('([^']+)'\)$")
 
 
+#: commands a visitor of `cwos-tui serve` may not run: they write the server user's profiles and secrets
+SERVER_ONLY_COMMANDS = frozenset({"app.setup"})
+
+
 class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "cwos-tui"
@@ -64,8 +68,10 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         first_run: Any = None,
         token_book: TokenBook | None = None,
         note: str = "",
+        served: bool = False,
     ) -> None:
         super().__init__()
+        self.served = served  # in a browser tab of `cwos-tui serve`: visitors never write the server's files
         self.startup = startup  # a pending connection finished after the first paint (demo sandbox)
         self.first_run = first_run  # wizard.FirstRun: the setup wizard opens before any connection
         self.animation_level = "none"  # SSH first
@@ -256,6 +262,10 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
             self.show_pane(home)  # the palette found it in another pane: go there first
         if self.connection.pending and command.id not in OFFLINE_COMMANDS and not command.id.startswith("pane."):
             self.notify(self.startup_error or self.connection.pending, severity="warning", markup=False)
+            return
+        if self.served and command.id in SERVER_ONLY_COMMANDS:
+            self.notify(f"{command.title} writes the server's own settings: run `cwos-tui setup` on the server.",
+                        severity="warning", markup=False)
             return
         refusal = self.gate.refusal(command, self.resource_of(command))
         if refusal:

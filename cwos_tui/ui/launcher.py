@@ -97,10 +97,10 @@ def _start_logging(settings: Settings) -> None:
 
 
 def run_connection(connection: Connection, settings: Settings, startup: DemoStartup | None = None,
-                   first_run: Any = None, note: str = "") -> int:
+                   first_run: Any = None, note: str = "", served: bool = False) -> int:
     from cwos_tui.ui.app import CwosApp
 
-    app = CwosApp(connection, settings=settings, startup=startup, first_run=first_run, note=note)
+    app = CwosApp(connection, settings=settings, startup=startup, first_run=first_run, note=note, served=served)
     app.run()
     if note:  # shown in the dashboard too, but the terminal keeps it
         print(f"cwos-tui: {note}", file=sys.stderr)

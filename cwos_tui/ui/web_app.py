@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     else:
         connection, warnings = profile_connection(args.profile, settings, read_only)
         note = "; ".join(n for n in (note, warnings) if n)
-    return run_connection(connection, settings, note=note)
+    return run_connection(connection, settings, note=note, served=True)
 
 
 if __name__ == "__main__":
