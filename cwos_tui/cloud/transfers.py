@@ -13,7 +13,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +22,17 @@ from typing import Any
 from cwos_tui.cloud.errors import CloudError
 from cwos_tui.cloud.s3_models import map_error
 from cwos_tui.cloud.transfer_io import ATTEMPTS, Engine, abort, download, from_botocore, upload
-from cwos_tui.cloud.transfer_model import FINISHED, Cancelled, Job, Progress, State, Transfer, progress_of
+from cwos_tui.cloud.transfer_model import (
+    FINISHED,
+    Cancelled,
+    Job,
+    Progress,
+    State,
+    Transfer,
+    human_bytes,
+    progress_of,
+)
+from cwos_tui.cloud.transfer_names import Skipped
 
 MIB = 1024 * 1024
 DEFAULT_PART_SIZE = 16 * MIB
@@ -32,10 +42,12 @@ MIN_PART_SIZE = 5 * MIB  # S3's smallest part (all but the last)
 
 @dataclass(frozen=True)
 class Batch:
-    """One submit: its number and its transfers."""
+    """One submit: its number, its transfers, what it is (for the summary) and the keys left out."""
 
     id: int
     items: tuple[Transfer, ...]
+    label: str = ""
+    skipped: tuple[Skipped, ...] = ()
 
 
 def _umask() -> int:
@@ -70,6 +82,9 @@ class TransferQueue:
         #: multipart uploads whose abort failed: (client, bucket, key, upload id), tried again by `clean_up`
         self.orphans: list[tuple[Any, str, str, str]] = []
         self.items: list[Transfer] = []
+        self.batches: dict[int, Batch] = {}
+        #: bumped on every change of state (not of progress): the UI redraws the list when it moved
+        self.version = 0
         self._next_id = 0
         self._next_batch = 0
         self.closed = False
@@ -78,8 +93,9 @@ class TransferQueue:
 
     # ---- queueing -------------------------------------------------------------------------------------
 
-    def submit(self, client: Any, jobs: list[Job]) -> Batch:
-        """Queue `jobs` with the boto3 `client` they run with; returns at once."""
+    def submit(self, client: Any, jobs: list[Job], *, label: str = "", skipped: Sequence[Skipped] = ()) -> Batch:
+        """Queue `jobs` with the boto3 `client` they run with; returns at once. `skipped`: what the plan
+        left out (unsafe names), kept with the batch for its summary."""
         if self.closed:
             raise RuntimeError("the transfer queue is shut down")
         with self._lock:
@@ -92,9 +108,11 @@ class TransferQueue:
                                       job.size, job.etag, job.overwrite))
             self.items.extend(items)
             self._clients[batch_id] = client
+            batch = self.batches[batch_id] = Batch(batch_id, tuple(items), label, tuple(skipped))
+            self.version += 1
         for item in items:
             self._start(item)
-        return Batch(batch_id, tuple(items))
+        return batch
 
     def _start(self, item: Transfer) -> None:
         self._futures[item.id] = self._files.submit(self._run, item)
@@ -147,6 +165,7 @@ class TransferQueue:
         self._changed(item)
 
     def _changed(self, item: Transfer) -> None:
+        self.version += 1
         listener = self.on_change
         if listener is not None:
             listener(item)
@@ -184,6 +203,8 @@ class TransferQueue:
             self.items = keep
             for batch in set(self._clients) - {i.batch for i in keep}:
                 del self._clients[batch]
+                self.batches.pop(batch, None)
+            self.version += 1
         return removed
 
     # ---- what the UI reads ----------------------------------------------------------------------------
@@ -226,3 +247,23 @@ class TransferQueue:
         self._files.shutdown(wait=False, cancel_futures=True)
         self._parts.shutdown(wait=False, cancel_futures=True)
         return clean
+
+
+def summary(batch: Batch) -> tuple[str, bool]:
+    """One paragraph for the end of a batch, and whether it is a warning (something failed or was left out)."""
+    done = [i for i in batch.items if i.state is State.DONE]
+    failed = [i for i in batch.items if i.state is State.FAILED]
+    cancelled = sum(1 for i in batch.items if i.state is State.CANCELLED)
+    moved = sum(i.done for i in done)
+    verb = "Uploaded" if batch.items and batch.items[0].direction == "up" else "Downloaded"
+    parts = [f"{verb} {len(done):,} of {len(batch.items):,} file(s), {human_bytes(moved)}"
+             + (f" ({batch.label})" if batch.label else "")]
+    if failed:
+        parts.append(f"{len(failed):,} failed, e.g. {failed[0].key}: {failed[0].error} (6, R retries)")
+    if cancelled:
+        parts.append(f"{cancelled:,} cancelled")
+    if batch.skipped:
+        shown = "; ".join(f"{s.key!r}: {s.reason}" for s in batch.skipped[:3])
+        more = f"; {len(batch.skipped) - 3:,} more in Transfers (6)" if len(batch.skipped) > 3 else ""
+        parts.append(f"{len(batch.skipped):,} skipped: {shown}{more}")
+    return ". ".join(parts) + ".", bool(failed or batch.skipped)
