@@ -36,8 +36,11 @@ def total_line(queue: TransferQueue, now: float) -> str:
         return ""
     counts = "  ".join(f"{progress.counts[s]:,} {s.value}" for s in State if progress.counts.get(s))
     fraction = progress.fraction
-    return (f"{counts}  {bar(fraction)} {fraction * 100:3.0f}%  {human_bytes(progress.bytes_done)} of "
-            f"{human_bytes(progress.bytes_total)}  {human_bytes(progress.rate)}/s  ETA {human_eta(progress.eta)}")
+    line = (f"{counts}  {bar(fraction)} {fraction * 100:3.0f}%  {human_bytes(progress.bytes_done)} of "
+            f"{human_bytes(progress.bytes_total)}")
+    if progress.finished:
+        return line
+    return f"{line}  {human_bytes(progress.rate)}/s  ETA {human_eta(progress.eta)}"
 
 
 def transfer_row(item: Transfer, now: float) -> Row:
@@ -51,8 +54,7 @@ def transfer_row(item: Transfer, now: float) -> Row:
     rate = f"{human_bytes(item.rate(now))}/s" if running else ""
     eta = human_eta(item.eta(now)) if running else ""
     progress = f"{bar(fraction)} {fraction * 100:3.0f}%"
-    return Row((item.state.value, safe_text(name), progress, size, rate, eta), item.id,
-               "folder" if item.state is State.FAILED else "")
+    return Row((item.state.value, safe_text(name), progress, size, rate, eta), item.id)
 
 
 class TransfersPane(Pane):
@@ -61,6 +63,9 @@ class TransfersPane(Pane):
     pane_id = "transfers"
     COLUMNS: ClassVar = (Column("State", 9), Column("Name", 0), Column("Progress", 13), Column("Size", 10, right=True),
                          Column("Rate", 12, right=True, hide_below=90), Column("ETA", 6, right=True, hide_below=70))
+    DEFAULT_CSS = """
+    TransfersPane > #transfer-total { height: 1; padding: 0 1; text-style: bold; }
+    """
     EMPTY = "No transfers yet: in Objects (5), u uploads into the open folder and D downloads the selection."
 
     def __init__(self, ctx: AppContext) -> None:
