@@ -9,7 +9,6 @@ import os
 import re
 import threading
 import uuid
-from pathlib import Path
 from typing import Any
 
 from cwos_tui.cloud.transfer_model import Job, State
@@ -56,6 +55,15 @@ async def test_upload_files_and_a_folder_then_download_the_folder_with_the_exist
         assert await storage.get_object_range(bucket, "photos/2026/b.jpg", 0, 70_000) == files["photos/2026/b.jpg"]
         assert await storage.get_object_range(bucket, "note.txt", 0, 10) == b"a note"
         await wait_for(pilot, lambda: app.objects.complete and "photos/" in screen(app), "listed again")
+        # the same file again: the object exists, so the dashboard asks; rename keeps both
+        (source / "note.txt").write_bytes(b"a second note")
+        await pilot.press("colon", *f"upload {source / 'note.txt'}", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen), "asked about the object")
+        assert "This object exists" in screen(app) and f"s3://{bucket}/note.txt" in screen(app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(n.startswith("Uploaded 1 of 1") for n in notices(app)), "uploaded")
+        assert await storage.get_object_range(bucket, "note (1).txt", 0, 20) == b"a second note"
+        assert await storage.get_object_range(bucket, "note.txt", 0, 20) == b"a note"
 
         # D on the folder: two of its files exist locally, so the dashboard asks
         (target / "photos" / "2026").mkdir(parents=True)
@@ -75,7 +83,7 @@ async def test_upload_files_and_a_folder_then_download_the_folder_with_the_exist
                        "photos/2026/b.jpg": b"also mine", "photos/c.txt": b"c"}
 
         await pilot.press("6")
-        await wait_for(pilot, lambda: app.active_pane == "transfers" and "6 done" in screen(app), "queue shown")
+        await wait_for(pilot, lambda: app.active_pane == "transfers" and "7 done" in screen(app), "queue shown")
         assert "↓ s3://" in screen(app) and "↑ s3://" in screen(app)
 
 

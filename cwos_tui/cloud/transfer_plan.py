@@ -22,8 +22,12 @@ MAX_PLAN = 1_000_000  # files in one batch
 class Plan:
     jobs: list[Job] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    #: downloads whose target exists: they wait for the user's answer (overwrite / skip / rename)
+    #: jobs whose target exists (a local file, or a key for uploads): they wait for the user's answer
     conflicts: list[Job] = field(default_factory=list)
+    #: uploads: key prefixes of the folders uploaded (listed to find keys that exist already)
+    roots: list[str] = field(default_factory=list)
+    #: keys that exist in the bucket (uploads), so a rename picks a free one
+    taken_keys: set[str] = field(default_factory=set)
 
     @property
     def total_bytes(self) -> int:
@@ -41,7 +45,9 @@ def plan_upload(paths: list[Path], bucket: str, prefix: str) -> Plan:
     plan = Plan()
     for path in paths:
         if path.is_dir():
-            _walk(path, bucket, prefix + path.resolve().name + "/", plan)
+            root = prefix + path.resolve().name + "/"
+            plan.roots.append(root)
+            _walk(path, bucket, root, plan)
         elif path.is_file():
             plan.jobs.append(Job("up", bucket, prefix + path.name, path, path.stat().st_size))
         elif not path.exists():
@@ -103,14 +109,54 @@ async def plan_download(storage: StorageService, bucket: str, base: str, keys: l
     return plan
 
 
-def resolve(job: Job, answer: str, taken: set[Path]) -> Job | None:
-    """The job after the user's answer to "it exists": overwrite, skip (None) or rename to a free name."""
+async def find_existing(storage: StorageService, plan: Plan, concurrency: int = 16) -> None:
+    """Uploads: move the jobs whose key exists already to `plan.conflicts` (folders listed once, single
+    files asked with HeadObject)."""
+    import asyncio
+
+    from cwos_tui.cloud.errors import NotFound
+
+    if not plan.jobs:
+        return
+    bucket = plan.jobs[0].bucket
+    for root in plan.roots:
+        async for page in storage.iter_pages(bucket, root, delimiter=""):
+            plan.taken_keys.update(o.key for o in page.objects)
+    singles = [j for j in plan.jobs if not any(j.key.startswith(r) for r in plan.roots)]
+    gate = asyncio.Semaphore(concurrency)
+
+    async def exists(key: str) -> None:
+        async with gate:
+            try:
+                await storage.head_object(bucket, key)
+            except NotFound:
+                return
+        plan.taken_keys.add(key)
+
+    await asyncio.gather(*(exists(j.key) for j in singles))
+    plan.conflicts = [j for j in plan.jobs if j.key in plan.taken_keys]
+    plan.jobs = [j for j in plan.jobs if j.key not in plan.taken_keys]
+
+
+def resolve(job: Job, answer: str, taken: set[Path], taken_keys: set[str] | None = None) -> Job | None:
+    """The job after the user's answer to "it exists": overwrite, skip (None) or rename to a free name
+    (a local file for downloads, a key for uploads)."""
     from dataclasses import replace
 
     if answer == "overwrite":
         return replace(job, overwrite=True)
-    if answer == "rename":
-        path = free_name(job.path, taken)
-        taken.add(path)
-        return replace(job, path=path)
-    return None
+    if answer != "rename":
+        return None
+    if job.direction == "up":
+        keys = taken_keys if taken_keys is not None else set()
+        folder, _, name = job.key.rpartition("/")
+        stem, dot, suffix = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+        for number in range(1, 10_000):
+            key = f"{folder}/" * bool(folder) + f"{stem} ({number}){dot}{suffix}"
+            if key not in keys:
+                keys.add(key)
+                return replace(job, key=key)
+        return None
+    path = free_name(job.path, taken)
+    taken.add(path)
+    return replace(job, path=path)

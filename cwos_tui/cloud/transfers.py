@@ -158,6 +158,8 @@ class TransferQueue:
             self._finish(item, State.CANCELLED if item.cancel.is_set() else State.FAILED, describe(exc))
         else:
             self._finish(item, State.DONE)
+        if self.orphans and not self.closed:  # an abort that failed earlier: the network may be back
+            self.clean_up()
 
     def _finish(self, item: Transfer, state: State, error: str = "") -> None:
         with self._lock:

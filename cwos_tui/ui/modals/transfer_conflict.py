@@ -1,4 +1,5 @@
-"""A download would replace a local file: overwrite, skip or rename (keep both), for this file or all."""
+"""A transfer would replace a local file (download) or an object (upload): overwrite, skip or rename (keep
+both), for this one or all."""
 
 from __future__ import annotations
 
@@ -24,17 +25,18 @@ class ConflictScreen(ModalScreen[Answer]):
     ConflictScreen Button { margin-right: 1; min-width: 12; }
     """
 
-    def __init__(self, path: str, remaining: int) -> None:
+    def __init__(self, path: str, remaining: int, *, upload: bool = False) -> None:
         super().__init__()
         self.path = path
         self.remaining = remaining
+        self.what = "object" if upload else "file"
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("This file exists. Replace it?", markup=False)
+            yield Static(f"This {self.what} exists. Replace it?", markup=False)
             yield Static(safe_text(self.path), classes="target", markup=False)
             if self.remaining > 1:
-                yield Static(f"{self.remaining - 1:,} more existing file(s) after this one.", markup=False)
+                yield Static(f"{self.remaining - 1:,} more existing {self.what}(s) after this one.", markup=False)
             yield Checkbox("Apply to all (a)", value=False, id="conflict-all")
             with Horizontal():
                 yield Button("Overwrite (o)", variant="error", id="conflict-overwrite")

@@ -15,7 +15,7 @@ from typing import Any
 from textual.message import Message
 
 from cwos_tui.cloud.transfer_model import Job, human_bytes
-from cwos_tui.cloud.transfer_plan import Plan, expand_path, plan_download, plan_upload, resolve
+from cwos_tui.cloud.transfer_plan import Plan, expand_path, find_existing, plan_download, plan_upload, resolve
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.modals.transfer_conflict import Answer, ConflictScreen
 from cwos_tui.ui.mutation import run_work
@@ -60,6 +60,7 @@ class ObjectTransfers(ObjectChanges):
 
         async def work() -> PlanReady:
             plan = await asyncio.to_thread(plan_upload, paths, bucket, prefix)
+            await find_existing(storage, plan)
             client = await storage.run_with_client("transfers", lambda c: c)
             return PlanReady(plan, f"to s3://{bucket}/{prefix}", client, True)
 
@@ -113,16 +114,18 @@ class ObjectTransfers(ObjectChanges):
             if not pending:
                 self._submit(message, answers)
                 return
-            self.app.push_screen(ConflictScreen(str(pending[0].path), len(pending)), answered)
+            job = pending[0]
+            where = f"s3://{job.bucket}/{job.key}" if message.upload else str(job.path)
+            self.app.push_screen(ConflictScreen(where, len(pending), upload=message.upload), answered)
 
         def answered(answer: Answer) -> None:
             if answer is None:
-                self.app.notify("Download cancelled: no file was touched.", markup=False)
+                self.app.notify("Cancelled: nothing was transferred.", markup=False)
                 return
             choice, every = answer
             for job in pending[:] if every else pending[:1]:
                 pending.remove(job)
-                resolved = resolve(job, choice, taken)
+                resolved = resolve(job, choice, taken, plan.taken_keys)
                 if resolved is not None:
                     answers.append(resolved)
             ask()
