@@ -262,3 +262,17 @@ async def test_a_lasting_fault_is_reported_and_nothing_is_half_applied(
     with pytest.raises(NotFound):
         await storage.head_object(bucket, "big.bin")
     assert list(target.iterdir()) == []
+
+
+def test_rename_answers_pick_free_names(tmp_path: Path) -> None:
+    up = Job("up", "b", "dir/report.csv", tmp_path / "report.csv")
+    taken = {"dir/report.csv", "dir/report (1).csv"}
+    renamed = resolve(up, "rename", set(), taken)
+    assert renamed is not None and renamed.key == "dir/report (2).csv" and "dir/report (2).csv" in taken
+    dotfile = resolve(Job("up", "b", ".bashrc", tmp_path / ".bashrc"), "rename", set(), set())
+    assert dotfile is not None and dotfile.key == ".bashrc (1)"
+    assert resolve(up, "overwrite", set()) == Job("up", "b", "dir/report.csv", tmp_path / "report.csv", overwrite=True)
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "a (1).txt").write_text("x")
+    down = resolve(Job("down", "b", "k/a.txt", tmp_path / "a.txt"), "rename", {tmp_path / "a (2).txt"})
+    assert down is not None and down.path == tmp_path / "a (3).txt"

@@ -114,6 +114,19 @@ class TransfersPane(Pane):
         self.query_one("#transfer-total", Static).update(total_line(queue, now) or " ")
         self.set_state(f"{len(queue.items):,} transfer(s)" if rows else self.EMPTY)
 
+    def details(self) -> tuple[str, list[tuple[str, str]]] | None:
+        item = self._selected()
+        if item is None:
+            return super().details()
+        now = self.queue.clock()
+        fields = [("State", item.state.value), ("Direction", "upload" if item.direction == "up" else "download"),
+                  ("Object", f"s3://{item.bucket}/{item.key}"), ("Local file", str(item.path)),
+                  ("Size", f"{item.size:,} bytes" if item.size >= 0 else "unknown"),
+                  ("Moved", f"{item.done:,} bytes"), ("Rate", f"{human_bytes(item.rate(now))}/s")]
+        if item.error:
+            fields.append(("Error", item.error))
+        return (f"Transfer {item.key}", [(name, safe_text(value)) for name, value in fields])
+
     # ---- commands ----------------------------------------------------------------------------------
 
     def _selected(self) -> Transfer | None:
