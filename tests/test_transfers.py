@@ -276,3 +276,15 @@ def test_rename_answers_pick_free_names(tmp_path: Path) -> None:
     (tmp_path / "a (1).txt").write_text("x")
     down = resolve(Job("down", "b", "k/a.txt", tmp_path / "a.txt"), "rename", {tmp_path / "a (2).txt"})
     assert down is not None and down.path == tmp_path / "a (3).txt"
+
+
+def test_transfer_settings_are_checked() -> None:
+    import pydantic
+
+    from cwos_tui.config.settings import Settings
+
+    settings = Settings.from_data({"transfer_part_size_mib": 8, "transfer_concurrency": 4, "download_dir": "~/dl"})
+    assert (settings.transfer_part_size_mib, settings.transfer_concurrency) == (8, 4)
+    for bad in ({"transfer_part_size_mib": 4}, {"transfer_concurrency": 0}):
+        with pytest.raises(pydantic.ValidationError):
+            Settings.from_data(bad)

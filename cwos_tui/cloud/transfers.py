@@ -36,7 +36,7 @@ from cwos_tui.cloud.transfer_names import Skipped
 
 MIB = 1024 * 1024
 DEFAULT_PART_SIZE = 16 * MIB
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 8  # measured: more requests in flight slow small uploads on the sandbox (docs/benchmarks.md)
 MIN_PART_SIZE = 5 * MIB  # S3's smallest part (all but the last)
 
 
