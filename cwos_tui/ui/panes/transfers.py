@@ -193,4 +193,5 @@ class TransferBar(Static):
         if active:
             queue = self.ctx.transfer_queue()
             self.update(f"Transfers (6): {total_line(queue, queue.clock())}")
-        self.display = bool(active)
+        if self.display != bool(active):  # no relayout (and no repaint) while nothing changes
+            self.display = bool(active)
