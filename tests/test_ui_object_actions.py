@@ -47,7 +47,7 @@ async def test_prefix_delete_counts_asks_for_the_name_and_deletes_in_batches(san
         bucket = await bucket_with(app, sandbox, [f"logs/{i:05d}.txt" for i in range(1500)] + ["keep.txt"])
         await open_at(app, pilot, bucket)
         assert app.objects.store_list.select_value(("prefix", "logs/"))
-        await pilot.press("D")
+        await pilot.press("X")
         await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen), "asked")
         assert "Delete 1,500 objects under this prefix?" in screen(app)
         await click(app, pilot, "#ttc-yes")  # without the name typed: refused
@@ -117,7 +117,7 @@ async def test_presign_with_the_picker_and_by_command_gives_a_url_that_works(san
         bucket = await bucket_with(app, sandbox, ["share.txt"])
         await open_at(app, pilot, bucket)
         app.objects.store_list.select_value(("object", "share.txt"))
-        await pilot.press("u")
+        await pilot.press("P")
         await wait_for(pilot, lambda: isinstance(app.screen, ExpiryPickerScreen), "picker")
         await pilot.press("down", "enter")  # 6 hours
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), "the URL shown")

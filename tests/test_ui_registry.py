@@ -16,6 +16,7 @@ from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
 from cwos_tui.ui.modals.policy_view import PolicyViewScreen
 from cwos_tui.ui.modals.preview import PreviewScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
+from cwos_tui.ui.modals.transfer_conflict import ConflictScreen
 from cwos_tui.ui.modals.uploads import UploadsScreen
 from cwos_tui.ui.modals.versions import VersionsScreen
 from cwos_tui.ui.wizard.screen import WizardScreen
@@ -34,6 +35,7 @@ SCREENS = {
     "uploads": (UploadsScreen,),
     "bucket-editor": (BucketEditorScreen,),
     "bucket-form": (BucketCreateScreen, BucketSettingsScreen),
+    "conflict": (ConflictScreen,),
 }
 
 

@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     #: principal name or UID -> a local alias shown instead of it (the full name stays in details and copies)
     principals: dict[str, str] = Field(default_factory=dict)
     log_level: LogLevel = "WARNING"
+    #: transfers: the part size of multipart uploads and ranged downloads, in MiB (S3's smallest part is 5)
+    transfer_part_size_mib: int = Field(default=16, ge=5, le=5120)
+    #: transfers: requests in flight at once (files, or parts of a big file)
+    transfer_concurrency: int = Field(default=8, ge=1, le=64)
+    #: where downloads go when `:download` names no folder ("" = the folder cwos-tui was started in)
+    download_dir: str = ""
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,7 @@ connection's life cycle in `startup.py`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -34,6 +35,7 @@ from cwos_tui.ui.panes.objects import ObjectsPane
 from cwos_tui.ui.panes.policies import PoliciesPane
 from cwos_tui.ui.panes.storage import BucketsPane
 from cwos_tui.ui.panes.tokens import TokensPane
+from cwos_tui.ui.panes.transfers import TransferBar, TransfersPane
 from cwos_tui.ui.profile_switch import ProfileCommands, ProfileSwitching
 from cwos_tui.ui.startup import ConnectionLifecycle, PendingStart
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
@@ -139,8 +141,9 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         )
         yield Static("", id="tabs", markup=False)
         with ContentSwitcher(initial=f"pane-{self.active_pane}", id="panes"):
-            for pane_class in (TokensPane, KeysPane, PoliciesPane, BucketsPane, ObjectsPane):
+            for pane_class in (TokensPane, KeysPane, PoliciesPane, BucketsPane, ObjectsPane, TransfersPane):
                 yield pane_class(self.ctx)
+        yield TransferBar(self.ctx)
         yield CommandBar(id="command-bar")
         yield FitFooter(compact=True, show_command_palette=False)
 
@@ -305,6 +308,7 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
     async def on_unmount(self) -> None:
         if self.startup is not None:  # the demo sandbox stops in the background: the shell returns at once
             self.stopped_pid = self.startup.stop_in_background()
+        await asyncio.to_thread(self.ctx.shutdown_transfers)  # uploads aborted, temp files removed
         await self.services.close()
 
 

@@ -80,6 +80,7 @@ class AppCommands(_AppBase):
             "app.command": lambda _: self.query_one(CommandBar).open("command"), "app.quit": self.quit_asking,
             "pane.tokens": go("tokens"), "pane.keys": go("keys"), "pane.policies": go("policies"),
             "pane.buckets": self.buckets_or_location, "pane.objects": self.objects_or_location,
+            "pane.transfers": go("transfers"),
             "list.refresh": lambda _: self.pane().reload(), "list.filter": self.open_filter,
             "list.copy": self.copy_selected, "list.open": self.open_selected, "list.details": self.show_details,
             "list.down": lambda _: self.pane().row_list.move_cursor(1),
@@ -119,6 +120,14 @@ class AppCommands(_AppBase):
         """Ctrl+Q from anywhere; a dialog holding typed input asks first."""
         screen = self.screen
         typed = isinstance(screen, ModalScreen) and any(i.value for i in screen.query(Input))
+        running = self.ctx.transfers_running
+        if running and not typed:  # transfers are cancelled cleanly on the way out (CwosApp.on_unmount)
+            from cwos_tui.ui.modals.confirm import ConfirmScreen
+
+            self.push_screen(ConfirmScreen(f"{running:,} transfer(s) still running. Quit and cancel them?",
+                                           "Uploads are aborted, partial downloads removed.",
+                                           confirm_label="Quit"), lambda yes: self.exit() if yes else None)
+            return
         if not typed:
             self.exit()
             return

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cwos_tui.cloud.clock import Clock
+from cwos_tui.cloud.transfers import TransferQueue
 from cwos_tui.config.settings import Settings
 from cwos_tui.config.tokens import TokenBook
 from cwos_tui.session import Connection, Services
@@ -46,6 +47,7 @@ class AppContext:
     token_book_factory: Callable[[], TokenBook] = default_token_book
     _token_book: TokenBook | None = field(default=None, repr=False)
     _book_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _transfers: TransferQueue | None = field(default=None, repr=False)
 
     @property
     def connection(self) -> Connection:
@@ -57,6 +59,21 @@ class AppContext:
             if self._token_book is None:
                 self._token_book = self.token_book_factory()
             return self._token_book
+
+    def transfer_queue(self) -> TransferQueue:
+        """The one transfer queue (its threads start on first use), sized by the settings."""
+        if self._transfers is None:
+            self._transfers = TransferQueue(part_size=self.settings.transfer_part_size_mib * 1024 * 1024,
+                                            concurrency=self.settings.transfer_concurrency)
+        return self._transfers
+
+    @property
+    def transfers_running(self) -> int:
+        return self._transfers.active if self._transfers is not None else 0
+
+    def shutdown_transfers(self, timeout: float = 30.0) -> bool:
+        """Cancel what runs and wait until uploads are aborted and temp files removed. Blocking."""
+        return self._transfers.shutdown(timeout) if self._transfers is not None else True
 
     def principal_label(self, name: str) -> str:
         """A principal as the user named it in `[principals]`, else as the server names it."""

@@ -11,7 +11,20 @@ from collections.abc import Iterable
 
 from textual.binding import BindingType
 
-from cwos_tui.ui.commands import app, buckets, keys, lists, objects, policies, profiles, screens, storage, tokens, web
+from cwos_tui.ui.commands import (
+    app,
+    buckets,
+    keys,
+    lists,
+    objects,
+    policies,
+    profiles,
+    screens,
+    storage,
+    tokens,
+    transfers,
+    web,
+)
 from cwos_tui.ui.commands.model import (
     ALL_PANES,
     PANE_TITLES,
@@ -32,7 +45,7 @@ __all__ = ["ALL_PANES", "COMMANDS", "PANES", "PANE_TITLES", "SCREEN_TITLES", "Co
 
 COMMANDS: tuple[Command, ...] = (
     *app.COMMANDS, *profiles.COMMANDS, *lists.COMMANDS, *storage.COMMANDS, *objects.COMMANDS, *keys.COMMANDS,
-    *tokens.COMMANDS, *policies.COMMANDS, *buckets.COMMANDS, *web.COMMANDS,
+    *tokens.COMMANDS, *policies.COMMANDS, *buckets.COMMANDS, *transfers.COMMANDS, *web.COMMANDS,
     *screens.COMMANDS,
 )
 

@@ -12,18 +12,20 @@ from dataclasses import dataclass, field
 
 from textual.binding import Binding, BindingType
 
-PANES = ("tokens", "keys", "policies", "buckets", "objects")
+PANES = ("tokens", "keys", "policies", "buckets", "objects", "transfers")
 PANE_TITLES = {
     "tokens": "Tokens",
     "keys": "Access keys",
     "policies": "Policies",
     "buckets": "Buckets",
     "objects": "Objects",
+    "transfers": "Transfers",
 }
 SCREEN_TITLES = {"dialog": "Dialogs", "help": "Help", "detail": "Details", "wizard": "Setup wizard",
                  "policy-view": "Policy", "policy-editor": "Policy editor",
                  "preview": "Preview", "versions": "Versions", "uploads": "Incomplete uploads",
-                 "bucket-editor": "Bucket rules editor", "bucket-form": "Bucket forms"}
+                 "bucket-editor": "Bucket rules editor", "bucket-form": "Bucket forms",
+                 "conflict": "File exists"}
 ALL_PANES = frozenset(PANES)
 
 

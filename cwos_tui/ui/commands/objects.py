@@ -27,7 +27,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("objects.delete", "Delete object", "d", "Delete the selected object, or every marked one (asks first).",
             contexts=_OBJECTS, mutates=True, permission="s3:DeleteObject", resource="object", footer="Delete",
             priority=35, aliases=("delete", "rm")),
-    Command("objects.delete_prefix", "Delete prefix", "D", "Delete every object under the folder at the cursor "
+    Command("objects.delete_prefix", "Delete prefix", "X", "Delete every object under the folder at the cursor "
             "(`:delete-prefix PREFIX`): counted first, typed confirmation, batched.", contexts=_OBJECTS,
             mutates=True, permission="s3:DeleteObject", resource="object", footer="Del prefix", priority=85,
             aliases=("delete-prefix", "rmr")),
@@ -42,9 +42,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("objects.rename", "Rename object", "R", "A new name in the same folder (`:rename NAME`).",
             contexts=_OBJECTS, mutates=True, permission="s3:DeleteObject", resource="object", footer="Rename",
             priority=88, aliases=("rename",)),
-    Command("objects.presign", "Presigned URL", "u", "A presigned URL for the selected object: `:presign 1h` "
+    Command("objects.presign", "Presigned URL", "P", "A presigned URL for the selected object: `:presign 1h` "
             "(GET), `:presign 15m put`; without a duration, a picker.", contexts=_OBJECTS,
             permission="s3:GetObject", resource="object", footer="URL", priority=84, aliases=("presign",)),
+    Command("objects.upload", "Upload", "u", "Upload local files or folders into this folder (`:upload PATH…`; "
+            "Tab completes local paths); folders keep their layout.", contexts=_OBJECTS, mutates=True,
+            permission="s3:PutObject", resource="object", footer="Upload", priority=33, aliases=("upload", "put")),
+    Command("objects.download", "Download", "D", "Download the selected object or folder, or every marked object "
+            "(`:download [DIR]`; the folder from settings otherwise). Existing files are never replaced unasked.",
+            contexts=_OBJECTS, permission="s3:GetObject", resource="object", footer="Download", priority=34,
+            aliases=("download", "get")),
     Command("objects.versions", "Versions", "v", "Versions and delete markers of the selected object (restore, "
             "delete a version).", contexts=_OBJECTS, permission="s3:ListBucketVersions", resource="bucket",
             footer="Versions", priority=89, aliases=("versions",)),

@@ -1,0 +1,290 @@
+"""The transfer queue against the sandbox's real S3: uploads and downloads of files, folders and
+prefixes (checksums compared), cancel, faults injected mid-transfer, and hostile keys."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cwos_tui.cloud.credentials import StaticKeySource
+from cwos_tui.cloud.errors import NotFound
+from cwos_tui.cloud.storage import StorageService
+from cwos_tui.cloud.transfer_model import Job, State
+from cwos_tui.cloud.transfer_names import local_path
+from cwos_tui.cloud.transfer_plan import plan_download, plan_upload, resolve
+from cwos_tui.cloud.transfers import MIB, TransferQueue
+from tests.faultproxy import FaultProxy
+from tests.helpers import new_key
+
+PART = 5 * MIB
+
+
+def _storage(sandbox: Any, key: dict[str, Any], endpoint: str | None = None) -> StorageService:
+    source = StaticKeySource(key["accessKeyId"], key["secretKey"])
+    return StorageService(endpoint or sandbox.s3, source, zone=sandbox.zone, addressing_style="path")
+
+
+@pytest.fixture(scope="module")
+def admin_key(sandbox: Any) -> dict[str, Any]:
+    return new_key(sandbox, sandbox.token)
+
+
+@pytest.fixture
+async def storage(sandbox: Any, admin_key: dict[str, Any]) -> AsyncIterator[StorageService]:
+    async with _storage(sandbox, admin_key) as service:
+        yield service
+
+
+@pytest.fixture
+async def bucket(storage: StorageService, sandbox: Any) -> AsyncIterator[str]:
+    name = f"t-xfer-{uuid.uuid4().hex[:10]}"
+    await storage.create_bucket(name, sandbox.zone)
+    yield name
+    for upload in await storage.list_multipart_uploads(name):
+        await storage.abort_multipart_upload(name, upload.key, upload.upload_id)
+    async for page in storage.iter_pages(name, delimiter=""):
+        for entry in page.objects:  # one by one: DeleteObjects' XML cannot carry control characters
+            await storage.delete_object(name, entry.key)
+    await storage.delete_bucket(name)
+
+
+@pytest.fixture
+def queue() -> Any:
+    q = TransferQueue(part_size=PART, concurrency=4)
+    yield q
+    q.shutdown(timeout=30)
+
+
+def _write(path: Path, size: int) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = os.urandom(size)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def _client(storage: StorageService) -> Any:
+    return await storage.run_with_client("transfers", lambda c: c)
+
+
+async def _run(queue: TransferQueue, client: Any, jobs: list[Job]) -> list[Any]:
+    batch = queue.submit(client, jobs)
+    await queue.finished(batch)
+    return list(batch.items)
+
+
+class Hooked:
+    """The real client, with a callback run before the n-th call of one operation (to act mid-transfer)."""
+
+    def __init__(self, client: Any, operation: str, at: int, hook: Callable[[], None]) -> None:
+        self._client, self._operation, self._at, self._hook = client, operation, at, hook
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._client, name)
+        if name != self._operation:
+            return real
+
+        def call(**params: Any) -> Any:
+            self.calls += 1
+            if self.calls == self._at:
+                self._hook()
+            return real(**params)
+
+        return call
+
+
+async def test_upload_and_download_files_folders_and_prefixes(
+        storage: StorageService, bucket: str, queue: TransferQueue, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    sums = {"one.bin": _write(source / "one.bin", 1234),
+            "big.bin": _write(source / "big.bin", 12 * MIB + 7),  # multipart, three parts
+            "tree/a.txt": _write(source / "tree" / "a.txt", 10),
+            "tree/deep/b.txt": _write(source / "tree" / "deep" / "b.txt", 0)}
+    plan = plan_upload([source / "one.bin", source / "big.bin", source / "tree"], bucket, "in/")
+    assert sorted(j.key for j in plan.jobs) == ["in/big.bin", "in/one.bin", "in/tree/a.txt", "in/tree/deep/b.txt"]
+    client = await _client(storage)
+    items = await _run(queue, client, plan.jobs)
+    assert [i.state for i in items] == [State.DONE] * 4, [i.error for i in items]
+    assert queue.snapshot().bytes_done == sum(p.stat().st_size for p in source.rglob("*") if p.is_file())
+    assert await storage.list_multipart_uploads(bucket) == []
+
+    target = tmp_path / "dst"
+    target.mkdir()
+    plan = await plan_download(storage, bucket, "in/", ["in/one.bin", "in/big.bin"], ["in/tree/"], target)
+    assert not plan.skipped and not plan.conflicts
+    items = await _run(queue, client, plan.jobs)
+    assert [i.state for i in items] == [State.DONE] * 4, [i.error for i in items]
+    assert {str(p.relative_to(target)): _sha(p) for p in target.rglob("*") if p.is_file()} == sums
+
+    # downloading again: every file exists, so each waits for an answer; rename keeps both copies
+    plan = await plan_download(storage, bucket, "in/", ["in/one.bin"], [], target)
+    assert [j.path for j in plan.conflicts] == [target / "one.bin"] and not plan.jobs
+    renamed = resolve(plan.conflicts[0], "rename", set())
+    assert renamed is not None and renamed.path == target / "one (1).bin"
+    assert resolve(plan.conflicts[0], "skip", set()) is None
+    items = await _run(queue, client, [renamed])
+    assert items[0].state is State.DONE and _sha(target / "one (1).bin") == sums["one.bin"]
+    # a file that appears while downloading is not replaced without the user's word
+    (target / "late.bin").write_bytes(b"mine")
+    items = await _run(queue, client, [Job("down", bucket, "in/one.bin", target / "late.bin")])
+    assert items[0].state is State.FAILED and "exists" in items[0].error
+    assert (target / "late.bin").read_bytes() == b"mine"
+    assert not [p for p in target.iterdir() if p.name.startswith(".cwos-part-")]
+
+
+async def test_cancel_mid_upload_leaves_no_incomplete_upload(
+        storage: StorageService, bucket: str, tmp_path: Path) -> None:
+    queue = TransferQueue(part_size=PART, concurrency=1)
+    _write(tmp_path / "big.bin", 4 * PART)
+    client = Hooked(await _client(storage), "upload_part", 2, lambda: queue.cancel())
+    items = await _run(queue, client, [Job("up", bucket, "big.bin", tmp_path / "big.bin")])
+    queue.shutdown()
+    assert items[0].state is State.CANCELLED and client.calls >= 2
+    assert await storage.list_multipart_uploads(bucket) == []
+    with pytest.raises(NotFound):
+        await storage.head_object(bucket, "big.bin")
+
+
+async def test_cancel_mid_download_leaves_no_partial_file(
+        storage: StorageService, bucket: str, tmp_path: Path) -> None:
+    await storage.put_object(bucket, "big.bin", os.urandom(3 * PART))
+    queue = TransferQueue(part_size=PART, concurrency=1)
+    client = Hooked(await _client(storage), "get_object", 2, lambda: queue.cancel())
+    target = tmp_path / "dst"
+    target.mkdir()
+    items = await _run(queue, client, [Job("down", bucket, "big.bin", target / "big.bin")])
+    queue.shutdown()
+    assert items[0].state is State.CANCELLED
+    assert list(target.iterdir()) == []
+
+
+async def test_hostile_keys_never_leave_the_target_folder(
+        storage: StorageService, bucket: str, queue: TransferQueue, tmp_path: Path) -> None:
+    hostile = ["h/../../escape.txt", "h//etc/passwd", "h/a\\..\\b.txt", "h/bell\x07.txt", "h/nul\x00.txt",
+               "h/" + "n" * 300, "h/./dot.txt", "h/ok.txt"]
+    for key in hostile:
+        try:
+            await storage.put_object(bucket, key, b"x")
+        except Exception:  # the server may refuse some names itself: then there is nothing to fear
+            pass
+    listed = [o.key for page in [await storage.list_page(bucket, "h/", "")] for o in page.objects]
+    target = tmp_path / "dst" / "inside"
+    target.mkdir(parents=True)
+    plan = await plan_download(storage, bucket, "h/", [], ["h/"], target)
+    assert "h/ok.txt" in [j.key for j in plan.jobs]
+    skipped = {s.key: s.reason for s in plan.skipped}
+    unsafe = [k for k in listed if any(bad in k for bad in ("..", "\\", "\x07", "\x00", "n" * 300, "/./"))]
+    assert unsafe and sorted(skipped) == sorted(unsafe), listed  # the server keeps some of them as they are
+    assert all(skipped.values())
+    items = await _run(queue, await _client(storage), plan.jobs)
+    assert all(i.state is State.DONE for i in items)
+    written = [p.resolve() for p in tmp_path.rglob("*") if p.is_file()]
+    assert written and all(target.resolve() in p.parents for p in written), written
+    # and the rules themselves, for names a server might not even store
+    root = target.resolve()
+    for relative in ("../x", "/abs", "a/../../x", "a\\b", "c\x00", "e\x1b[2J", "x" * 256, "", "a//b"):
+        assert isinstance(local_path(root, relative), str), relative
+    (target / "link").symlink_to(tmp_path)
+    assert isinstance(local_path(root, "link/out.txt"), str)
+    assert local_path(root, "sub/ok.txt") == root / "sub" / "ok.txt"
+
+
+@pytest.mark.parametrize("mode", ["reset", "503"])
+async def test_a_fault_mid_upload_is_retried(
+        sandbox: Any, admin_key: dict[str, Any], storage: StorageService, bucket: str, tmp_path: Path,
+        mode: str) -> None:
+    """The proxy drops every open connection and fails the next two after the first part went up."""
+    host, port = sandbox.s3.removeprefix("http://").split(":")
+    digest = _write(tmp_path / "big.bin", 3 * PART + 1)
+    loop = asyncio.get_running_loop()
+    async with FaultProxy(host, int(port.rstrip("/")), mode=mode) as proxy:  # type: ignore[arg-type]
+        def fault() -> None:
+            def now() -> None:
+                proxy.failures = proxy.failed + 2
+                for writer in list(proxy._writers):
+                    writer.transport.abort()
+            loop.call_soon_threadsafe(now)
+
+        async with _storage(sandbox, admin_key, proxy.url) as through:
+            queue = TransferQueue(part_size=PART, concurrency=1)
+            client = Hooked(await _client(through), "upload_part", 2, fault)
+            items = await _run(queue, client, [Job("up", bucket, "big.bin", tmp_path / "big.bin")])
+            queue.shutdown()
+        assert proxy.failed >= 1
+    assert items[0].state is State.DONE, items[0].error
+    await queue.finished()
+    target = tmp_path / "back.bin"
+    q2 = TransferQueue(part_size=PART, concurrency=2)
+    await _run(q2, await _client(storage), [Job("down", bucket, "big.bin", target)])
+    q2.shutdown()
+    assert _sha(target) == digest
+    assert await storage.list_multipart_uploads(bucket) == []
+
+
+async def test_a_lasting_fault_is_reported_and_nothing_is_half_applied(
+        sandbox: Any, admin_key: dict[str, Any], storage: StorageService, bucket: str, tmp_path: Path) -> None:
+    host, port = sandbox.s3.removeprefix("http://").split(":")
+    _write(tmp_path / "big.bin", 3 * PART)
+    await storage.put_object(bucket, "down.bin", os.urandom(2 * PART))
+    target = tmp_path / "dst"
+    target.mkdir()
+    loop = asyncio.get_running_loop()
+    async with FaultProxy(host, int(port.rstrip("/")), mode="503") as proxy:
+        def fault() -> None:
+            def now() -> None:
+                proxy.failures = 10_000
+                for writer in list(proxy._writers):
+                    writer.transport.abort()
+            loop.call_soon_threadsafe(now)
+
+        async with _storage(sandbox, admin_key, proxy.url) as through:
+            queue = TransferQueue(part_size=PART, concurrency=1, attempts=1)
+            up = Hooked(await _client(through), "upload_part", 2, fault)
+            items = await _run(queue, up, [Job("up", bucket, "big.bin", tmp_path / "big.bin")])
+            assert items[0].state is State.FAILED and items[0].error
+            items = await _run(queue, up, [Job("down", bucket, "down.bin", target / "down.bin")])
+            assert items[0].state is State.FAILED and items[0].error
+            proxy.failures = 0  # the network is back: the upload that could not be aborted is aborted now
+            assert await asyncio.to_thread(queue.clean_up) == 0
+            queue.shutdown()
+    assert await storage.list_multipart_uploads(bucket) == []
+    with pytest.raises(NotFound):
+        await storage.head_object(bucket, "big.bin")
+    assert list(target.iterdir()) == []
+
+
+def test_rename_answers_pick_free_names(tmp_path: Path) -> None:
+    up = Job("up", "b", "dir/report.csv", tmp_path / "report.csv")
+    taken = {"dir/report.csv", "dir/report (1).csv"}
+    renamed = resolve(up, "rename", set(), taken)
+    assert renamed is not None and renamed.key == "dir/report (2).csv" and "dir/report (2).csv" in taken
+    dotfile = resolve(Job("up", "b", ".bashrc", tmp_path / ".bashrc"), "rename", set(), set())
+    assert dotfile is not None and dotfile.key == ".bashrc (1)"
+    assert resolve(up, "overwrite", set()) == Job("up", "b", "dir/report.csv", tmp_path / "report.csv", overwrite=True)
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "a (1).txt").write_text("x")
+    down = resolve(Job("down", "b", "k/a.txt", tmp_path / "a.txt"), "rename", {tmp_path / "a (2).txt"})
+    assert down is not None and down.path == tmp_path / "a (3).txt"
+
+
+def test_transfer_settings_are_checked() -> None:
+    import pydantic
+
+    from cwos_tui.config.settings import Settings
+
+    settings = Settings.from_data({"transfer_part_size_mib": 8, "transfer_concurrency": 4, "download_dir": "~/dl"})
+    assert (settings.transfer_part_size_mib, settings.transfer_concurrency) == (8, 4)
+    for bad in ({"transfer_part_size_mib": 4}, {"transfer_concurrency": 0}):
+        with pytest.raises(pydantic.ValidationError):
+            Settings.from_data(bad)
