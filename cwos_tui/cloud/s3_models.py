@@ -138,7 +138,9 @@ def map_error(exc: BaseException, operation: str | None = None) -> BaseException
         return Unauthenticated(str(exc), operation=operation)
     if isinstance(exc, bx.ParamValidationError):
         return InvalidArgument(str(exc), operation=operation)
-    if isinstance(exc, bx.ResponseParserError):
+    from botocore.parsers import ResponseParserError  # not in botocore.exceptions
+
+    if isinstance(exc, ResponseParserError):
         return ProtocolError(str(exc), operation=operation)
     if isinstance(exc, TimeoutError):
         return NetworkError("timed out waiting for new credentials", operation=operation)
