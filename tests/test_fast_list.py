@@ -37,7 +37,8 @@ def _segment() -> st.SearchStrategy[str]:
 
 def _valid(key: str) -> bool:
     parts = key.split("/")
-    return all(len(p.encode()) <= 255 for p in parts) and "." not in parts and ".." not in parts and "" not in parts[:-1]
+    names_fit = all(len(p.encode()) <= 255 for p in parts)  # SeaweedFS's limit on one name
+    return names_fit and "." not in parts and ".." not in parts and "" not in parts[:-1]
 
 
 KEYS = st.lists(_segment().filter(_valid), min_size=1, max_size=6, unique=True)
