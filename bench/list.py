@@ -45,7 +45,7 @@ PREFIX = "keys/"
 CHILD = r'''
 import asyncio, json, sys, time
 from pathlib import Path
-from textual import events
+from cwos_tui.ui.widgets.store_list import StoreList
 from cwos_tui.session import connection_from_sandbox
 import cwos_tui.ui.app
 from cwos_tui.ui.app import CwosApp
@@ -58,15 +58,18 @@ def rss(field):
             return int(line.split()[1]) * 1024
     return 0
 
+handled = []
+moved = StoreList.move_cursor
+
+def move_cursor(self, delta):  # a Down or Up press has moved the list's cursor
+    moved(self, delta)
+    handled.append(time.monotonic())
+
+StoreList.move_cursor = move_cursor
+
 class Bench(CwosApp):
     CSS_PATH = str(Path(cwos_tui.ui.app.__file__).parent / CwosApp.CSS_PATH)
-    handled = []
     base = 0
-
-    async def on_event(self, event):
-        await super().on_event(event)
-        if isinstance(event, events.Key) and event.key in ("down", "up"):
-            self.handled.append(time.monotonic())
 
     def on_mount(self):
         self.run_worker(self._bench(), exclusive=False)
@@ -79,7 +82,7 @@ class Bench(CwosApp):
         while not (work / "stop").exists():
             await asyncio.sleep(0.1)
         (work / "result.json").write_text(json.dumps(
-            {"handled": self.handled, "growth": max(0, rss("VmHWM") - self.base)}))
+            {"handled": handled, "growth": max(0, rss("VmHWM") - self.base)}))
         self.exit()
 
 Bench(connection_from_sandbox(ready), initial_pane="objects").run()
@@ -189,23 +192,59 @@ def rclone_lsf(ready: dict[str, Any], key: dict[str, str], keys: int) -> float:
 
 
 class Terminal:
-    """One tmux server of our own (its own socket), one 80x24 session running the dashboard."""
+    """One tmux server of our own (its own socket), one 80x24 session running the dashboard.
+
+    While measuring, commands go through one control-mode client (`tmux -C`, pane output turned off)
+    instead of a new tmux process per command, so the bench itself takes little CPU from the listing.
+    """
 
     def __init__(self, work: Path) -> None:
         self.socket = f"cwos-bench-{os.getpid()}-{time.monotonic_ns()}"
         self.work = work
+        self.control: subprocess.Popen[str] | None = None
 
     def tmux(self, *args: str) -> str:
+        if self.control is not None:
+            return self._command(" ".join(_quoted(a) for a in args))
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True).stdout
 
     def start(self, command: str) -> None:
         self.tmux("new", "-d", "-s", "s", "-x", "80", "-y", "24", command)
+        self.tmux("set", "-g", "window-size", "manual")  # the control client must not resize the window
+        self.control = subprocess.Popen(["tmux", "-L", self.socket, "-C", "attach", "-t", "s", "-f", "no-output"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def _command(self, line: str) -> str:
+        assert self.control is not None and self.control.stdin is not None and self.control.stdout is not None
+        self.control.stdin.write(line + "\n")
+        self.control.stdin.flush()
+        out: list[str] = []
+        inside = False
+        for raw in self.control.stdout:
+            text = raw.rstrip("\n")
+            if not inside:
+                inside = text.startswith("%begin")
+                continue
+            if text.startswith(("%end", "%error")):
+                if text.startswith("%error"):
+                    raise SystemExit(f"tmux {line}: {' '.join(out)}")
+                return "\n".join(out)
+            out.append(text)
+        raise SystemExit("the tmux control client went away")
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "s")
 
     def stop(self) -> None:
+        if self.control is not None:
+            self.control.kill()
+            self.control.wait()
+            self.control = None
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def _quoted(arg: str) -> str:
+    return "'" + arg.replace("'", "'\\''") + "'" if not re.fullmatch(r"[\w./:-]+", arg) else arg
 
 
 def wait_for(check: Any, timeout: float, what: str, every: float = 0.05) -> None:

@@ -48,6 +48,11 @@ class Request(NamedTuple):
     page_size: int
     token: str | None = None
     start_after: str | None = None
+    later_size: int = 0  # the page size after this page (0: the same)
+
+    def next(self, token: str) -> Request:
+        """The request for the page after this one."""
+        return self._replace(token=token, start_after=None, page_size=self.later_size or self.page_size, later_size=0)
 
     def query(self) -> str:
         params = {"list-type": "2", "encoding-type": "url", "max-keys": str(self.page_size), "prefix": self.prefix}
@@ -200,8 +205,7 @@ class FastLister:
                 if page.next_token is not None and page.next_token == todo.token:
                     raise ProtocolError("the server repeated a continuation token", operation=OPERATION)
                 yield page
-                todo = following or (todo._replace(token=page.next_token, start_after=None)
-                                     if page.next_token else None)
+                todo = following or (todo.next(page.next_token) if page.next_token else None)
         finally:
             if pending:
                 conn.close()
@@ -276,7 +280,7 @@ def boto_pages(client: Any, request: Request, base: str, stop: threading.Event |
         if page.next_token is not None and page.next_token == todo.token:
             raise ProtocolError("the server repeated a continuation token", operation=OPERATION)
         yield page
-        todo = todo._replace(token=page.next_token, start_after=None) if page.next_token else None
+        todo = todo.next(page.next_token) if page.next_token else None
 
 
 def _receive(conn: http.client.HTTPConnection) -> tuple[int, dict[str, str], bytes]:
@@ -295,7 +299,7 @@ def _following(status: int, body: bytes, request: Request) -> Request | None:
         return None
     if state is None or not state[0] or not state[1] or state[1] == request.token:
         return None
-    return request._replace(token=state[1], start_after=None)
+    return request.next(state[1])
 
 
 def _shaped(parsed: dict[str, Any], base: str) -> ParsedPage:

@@ -21,6 +21,7 @@ __all__ = ["ListedObject", "ListedPage", "ListingStore", "iter_listing", "page_c
            "stream_listing"]
 
 _MAX_PAGES = 1_000_000
+FIRST_PAGE = 100  # keys in the first request of a streamed listing: a screenful and more, sooner
 
 
 class ListedPage(NamedTuple):
@@ -71,7 +72,9 @@ async def stream_listing(
     state: dict[str, str | None] = {"token": None}  # a retried run resumes where it stopped
 
     def run(client: Any) -> None:
-        request = Request(bucket, prefix, delimiter, page_size, state["token"])
+        token = state["token"]
+        first = page_size if token else min(page_size, FIRST_PAGE)  # a small first page is on screen sooner
+        request = Request(bucket, prefix, delimiter, first, token, later_size=page_size)
         lister = fast_lister(client, storage.verify)
         pages = lister.pages(request, base, stop) if lister is not None else boto_pages(client, request, base, stop)
         try:
