@@ -36,17 +36,17 @@ async def click(app, pilot, selector: str) -> None:
 
 def hold_second_page(monkeypatch) -> threading.Event:
     """The second parsed page of the next listing waits (in its S3 thread) until the event is set."""
-    import cwos_tui.cloud.listing as listing
+    import cwos_tui.cloud.fast_list as fast_list
 
-    release, calls, original = threading.Event(), [], listing.page_chunk
+    release, calls, original = threading.Event(), [], fast_list.parse_page
 
-    def held(result, prefix):
+    def held(body, base):
         calls.append(1)
         if len(calls) == 2:
             release.wait(60)
-        return original(result, prefix)
+        return original(body, base)
 
-    monkeypatch.setattr(listing, "page_chunk", held)
+    monkeypatch.setattr(fast_list, "parse_page", held)
     return release
 
 

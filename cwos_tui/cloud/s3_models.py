@@ -140,7 +140,7 @@ def map_error(exc: BaseException, operation: str | None = None) -> BaseException
         return Unauthenticated(str(exc), operation=operation)
     if isinstance(exc, bx.ParamValidationError):
         return InvalidArgument(str(exc), operation=operation)
-    from botocore.parsers import ResponseParserError
+    from botocore.parsers import ResponseParserError  # not in botocore.exceptions
 
     if isinstance(exc, ResponseParserError):
         return ProtocolError(str(exc), operation=operation)

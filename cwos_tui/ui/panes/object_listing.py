@@ -7,6 +7,7 @@ has reached the row the cursor was on, so the cursor never jumps back to the top
 
 from __future__ import annotations
 
+import gc
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -23,6 +24,17 @@ from cwos_tui.ui.widgets.store_list import StoreList
 
 OBJECT_PAGE = 1000
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+_heap_settled: list[bool] = []
+
+
+def settle_heap_once() -> None:
+    """Before the first listing: move what the app has built so far (botocore's service models, the
+    widgets, the stylesheet) out of the garbage collector's reach. A full collection walks every object
+    the collector tracks, while holding the interpreter lock: with the S3 model loaded that stalled
+    the screen and the keys for a third of a second during a big listing on a busy machine."""
+    if not _heap_settled:
+        _heap_settled.append(True)
+        gc.freeze()
 
 
 class PageListed(Message):
@@ -100,6 +112,7 @@ class ObjectListing(Pane):
             return
         if self._fresh:
             self.store_list.set_store(ListingStore(self.prefix))
+        settle_heap_once()
         super().reload()
 
     async def load(self, generation: int) -> None:

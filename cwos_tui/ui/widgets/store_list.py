@@ -132,13 +132,32 @@ class StoreList(RowList):
         if self._visible is not None and not self.filter_pending:
             needle = self.filter_text
             self._visible.extend(i for i in range(start, end) if self._matches(i, needle))
-        self.virtual_size = Size(0, self.count + 1)
+        size = Size(0, self.count + 1)
         if before < self.top_index + self.body_height:  # new rows fall inside the view
+            self.virtual_size = size
             self.refresh()
+        else:  # a longer scroll range only: the scrollbar is redrawn, the lines are not
+            self.set_reactive(RowList.virtual_size, size)
+            self._scroll_update(size)
         self.post_message(self.Grown(self))
 
     class Grown(RowList.Filtered):
         """More rows are shown (the pane updates its count line)."""
+
+    # ---- the cursor: two lines repainted, not the view -------------------------------------------
+
+    def go_to(self, index: int) -> None:
+        """As `RowList.go_to`; when the view does not scroll only the old and the new cursor lines are
+        repainted (a key press while a listing streams writes two lines to the terminal, not a screen)."""
+        new = max(0, min(index, self.count - 1))
+        old, top = self.cursor, self.top_index
+        if new == old or not top <= new < top + self.body_height:
+            super().go_to(index)
+            return
+        self.cursor = new
+        self.refresh_lines(old + 1)  # line 0 is the header
+        self.refresh_lines(new + 1)
+        self.post_message(self.CursorMoved(self))
 
     # ---- finding -------------------------------------------------------------------------------
 
