@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cwos_tui.cloud.errors import ProtocolError
-from cwos_tui.cloud.fast_list import Request, boto_pages, fast_lister
 from cwos_tui.cloud.listing_store import ListedObject, ListingStore, page_chunk, parse_stamp, stamp_text
 
 if TYPE_CHECKING:
@@ -72,6 +71,8 @@ async def stream_listing(
     state: dict[str, str | None] = {"token": None}  # a retried run resumes where it stopped
 
     def run(client: Any) -> None:
+        from cwos_tui.cloud.fast_list import Request, boto_pages, fast_lister  # loaded with the first listing
+
         token = state["token"]
         first = page_size if token else min(page_size, FIRST_PAGE)  # a small first page is on screen sooner
         request = Request(bucket, prefix, delimiter, first, token, later_size=page_size)

@@ -10,14 +10,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cwos_tui.cloud.clock import Clock
-from cwos_tui.cloud.transfers import TransferQueue
 from cwos_tui.config.settings import Settings
 from cwos_tui.config.tokens import TokenBook
 from cwos_tui.session import Connection, Services
 from cwos_tui.ui.gate import Gate
 from cwos_tui.ui.text import DisplayFilter, no_filter
+
+if TYPE_CHECKING:  # the transfer service loads when the first transfer starts, after the first frame
+    from cwos_tui.cloud.transfers import TransferQueue
 
 
 @dataclass
@@ -63,6 +66,8 @@ class AppContext:
     def transfer_queue(self) -> TransferQueue:
         """The one transfer queue (its threads start on first use), sized by the settings."""
         if self._transfers is None:
+            from cwos_tui.cloud.transfers import TransferQueue
+
             self._transfers = TransferQueue(part_size=self.settings.transfer_part_size_mib * 1024 * 1024,
                                             concurrency=self.settings.transfer_concurrency)
         return self._transfers

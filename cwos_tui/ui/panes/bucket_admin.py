@@ -15,7 +15,6 @@ from textual.message import Message
 
 from cwos_tui.cloud import bucket_admin
 from cwos_tui.cloud.bucket_admin import BucketContents, WaitProgress
-from cwos_tui.cloud.bucket_details import bucket_details
 from cwos_tui.cloud.bucket_rules import (
     Checked,
     check_cors_text,
@@ -24,10 +23,7 @@ from cwos_tui.cloud.bucket_rules import (
     tags_text,
     zone_choices,
 )
-from cwos_tui.cloud.models import BucketSettings, BucketSettingsUpdate
 from cwos_tui.ui.handlers import Handler
-from cwos_tui.ui.modals.bucket_editor import BucketEditorScreen
-from cwos_tui.ui.modals.bucket_forms import BucketCreateScreen, BucketSettingsScreen
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
@@ -35,7 +31,8 @@ from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.panes.base import Notice
 from cwos_tui.ui.text import safe_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # models, details and the forms load on first use, after the first frame
+    from cwos_tui.cloud.models import BucketSettings, BucketSettingsUpdate
     from cwos_tui.ui.panes.base import Pane
 
     _Base = Pane
@@ -90,6 +87,8 @@ class BucketAdmin(_Base):
         rows = self.row_list.rows
         zones = zone_choices(self.ctx.connection.zone, *(str(r.cells[1]) for r in rows if len(r.cells) > 1))
         storage = self.services.storage
+
+        from cwos_tui.ui.modals.bucket_forms import BucketCreateScreen
 
         async def create(name: str, zone: str, versioning: bool, progress: Callable[[WaitProgress], None]) -> str:
             checks = await bucket_admin.create_bucket(storage, name, zone, on_progress=progress)
@@ -164,6 +163,8 @@ class BucketAdmin(_Base):
         control_plane = self.services.control_plane if self.ctx.connection.token is not None else None
 
         async def work() -> BucketLoaded:
+            from cwos_tui.cloud.bucket_details import bucket_details
+
             return BucketLoaded("details", bucket, await bucket_details(storage, control_plane, bucket))
 
         run_work(self, work(), f"details of {bucket}", "bucket-details")
@@ -223,6 +224,8 @@ class BucketAdmin(_Base):
             self.open_editor(message.kind, bucket, value)
 
     def open_settings(self, bucket: str, current: BucketSettings) -> None:
+        from cwos_tui.ui.modals.bucket_forms import BucketSettingsScreen
+
         client = self.services.control_plane
 
         async def apply(update: BucketSettingsUpdate) -> BucketSettings:
@@ -251,6 +254,8 @@ class BucketAdmin(_Base):
         mutate(self, ConfirmScreen(question, bucket, confirm_label=verb), work, f"versioning of {bucket}")
 
     def open_editor(self, kind: str, bucket: str, value: Any) -> None:
+        from cwos_tui.ui.modals.bucket_editor import BucketEditorScreen
+
         storage = self.services.storage
         check: Callable[[str], Checked]
         put: Callable[[str, Any], Awaitable[None]]

@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from cwos_tui.cloud.transfer_model import Job, human_bytes
-from cwos_tui.cloud.transfer_plan import Plan, expand_path, find_existing, plan_download, plan_upload, resolve
 from cwos_tui.ui.handlers import Handler
-from cwos_tui.ui.modals.transfer_conflict import Answer, ConflictScreen
 from cwos_tui.ui.mutation import run_work
 from cwos_tui.ui.panes.object_changes import ObjectChanges
 from cwos_tui.ui.panes.transfers import watch_batch
 from cwos_tui.ui.text import safe_text
+
+if TYPE_CHECKING:  # planning and the conflict question load with the first transfer
+    from cwos_tui.cloud.transfer_plan import Plan
+    from cwos_tui.ui.modals.transfer_conflict import Answer
 
 PLAN_GROUP = "transfer-plan"
 
@@ -44,6 +46,8 @@ class ObjectTransfers(ObjectChanges):
     # ---- upload ------------------------------------------------------------------------------------
 
     def upload(self, argument: str) -> None:
+        from cwos_tui.cloud.transfer_plan import expand_path, find_existing, plan_upload
+
         if not self.bucket:
             self.app.notify("Open a bucket first (the upload goes into the open folder).", severity="warning")
             return
@@ -69,10 +73,14 @@ class ObjectTransfers(ObjectChanges):
     # ---- download ----------------------------------------------------------------------------------
 
     def download_dir(self, argument: str) -> Path:
+        from cwos_tui.cloud.transfer_plan import expand_path
+
         typed = argument.strip() or self.ctx.settings.download_dir
         return expand_path(typed) if typed else Path.cwd()
 
     def download(self, argument: str) -> None:
+        from cwos_tui.cloud.transfer_plan import plan_download
+
         if not self.bucket:
             self.app.notify("Open a bucket first.", severity="warning")
             return
@@ -101,6 +109,9 @@ class ObjectTransfers(ObjectChanges):
     # ---- the plan, the questions, the queue --------------------------------------------------------
 
     def on_plan_ready(self, message: PlanReady) -> None:
+        from cwos_tui.cloud.transfer_plan import resolve
+        from cwos_tui.ui.modals.transfer_conflict import ConflictScreen
+
         message.stop()
         plan = message.plan
         if not plan.conflicts:

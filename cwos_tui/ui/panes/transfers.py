@@ -7,18 +7,20 @@ workers never touch the UI.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from cwos_tui.cloud.transfer_model import FINISHED, State, Transfer, human_bytes, human_eta
-from cwos_tui.cloud.transfers import Batch, TransferQueue, summary
 from cwos_tui.ui.context import AppContext
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.panes.base import Notice, Pane
 from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.widgets.row_list import Column, Row
+
+if TYPE_CHECKING:  # loaded with the first transfer
+    from cwos_tui.cloud.transfers import Batch, TransferQueue
 
 TICK = 0.5  # seconds between redraws while something runs
 BAR = 8
@@ -165,6 +167,8 @@ class TransfersPane(Pane):
 
 def watch_batch(owner: Pane, queue: TransferQueue, batch: Batch, *, reload: bool) -> None:
     """When `batch` is finished, say so (a notification with the summary); `reload` the owner's list."""
+
+    from cwos_tui.cloud.transfers import summary
 
     async def wait() -> None:
         await queue.finished(batch)
