@@ -47,23 +47,15 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-@dataclass
-class FaultProxy:
-    upstream_host: str
-    upstream_port: int
-    failures: int = 0
-    mode: FaultMode = "503"
-    retry_after: str | None = None
-    #: Listen on this port (0 = any free port). A fixed port lets a test start the proxy late.
-    port: int = 0
-    connections: int = 0
-    failed: int = 0
-    _server: asyncio.Server | None = field(default=None, repr=False)
-    _writers: set[asyncio.StreamWriter] = field(default_factory=set, repr=False)
+class LoopbackServer:
+    """Start, stop and `async with` for the proxies below: a server on 127.0.0.1 (port 0 = any free one)."""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    port: int
+    _server: asyncio.Server | None
+    _writers: set[asyncio.StreamWriter]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
 
     async def start(self) -> Self:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -83,6 +75,25 @@ class FaultProxy:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+@dataclass
+class FaultProxy(LoopbackServer):
+    upstream_host: str
+    upstream_port: int
+    failures: int = 0
+    mode: FaultMode = "503"
+    retry_after: str | None = None
+    #: Listen on this port (0 = any free port). A fixed port lets a test start the proxy late.
+    port: int = 0
+    connections: int = 0
+    failed: int = 0
+    _server: asyncio.Server | None = field(default=None, repr=False)
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -223,7 +234,7 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes], 
 
 
 @dataclass
-class HttpFaultProxy:
+class HttpFaultProxy(LoopbackServer):
     """A loopback HTTP/1.1 proxy that looks at every request (keep-alive included) and applies the first
     rule that wants it; everything else passes through to the upstream server untouched.
 
@@ -257,25 +268,6 @@ class HttpFaultProxy:
     def clear(self) -> None:
         self.rules.clear()
         self.down = False
-
-    async def start(self) -> Self:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._writers):
-                writer.transport.abort()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     def _rule_for(self, method: str, target: str) -> Rule | None:
         for rule in self.rules:

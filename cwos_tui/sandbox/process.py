@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from cwos_tui.sandbox.seaweed_helpers import pid_alive
+
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 60.0
@@ -80,7 +82,7 @@ def remove_stale_temp_dirs(root: Path | None = None) -> list[Path]:
             owner = int((folder / OWNER_FILE).read_text().strip())
         except (OSError, ValueError):
             continue  # not ours, or not marked: left alone
-        if owner != os.getpid() and not _alive(owner):
+        if owner != os.getpid() and not pid_alive(owner):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
@@ -95,14 +97,6 @@ def make_temp_dir() -> Path:
     return folder
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _drain(stream: IO[str], name: str, keep: collections.deque[str] | None = None) -> None:

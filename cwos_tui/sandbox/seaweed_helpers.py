@@ -118,20 +118,27 @@ def parent_death_preexec() -> Callable[[], None] | None:
 
 
 def pid_alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie waiting to be reaped counts as gone)."""
+    """True while `pid` runs (on Linux a zombie waiting to be reaped counts as gone; elsewhere, no /proc)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         return stat.rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
-        return False
+        if Path("/proc/self/stat").exists():
+            return False  # Linux: no such process
+        return _signal_alive(pid)
     except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+        return _signal_alive(pid)
+
+
+def _signal_alive(pid: int) -> bool:
+    """Signal 0 checks that a process exists without touching it (PermissionError: it exists, not ours)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
         return True
+    return True
 
 
 def redact(text: str, secret_values: Sequence[str]) -> str:
