@@ -282,11 +282,16 @@ async def test_a_burst_after_the_app_lost_focus_acts_in_typing_order(sandbox):
         await wait_for(pilot, lambda: f"s3://{second}" in "\n".join(screen_lines(app)), "the second bucket shown")
 
 
-async def test_a_browser_visitor_cannot_open_the_setup_wizard(sandbox):
+async def test_a_browser_tab_shows_its_web_keys_first_and_cannot_open_the_setup_wizard(sandbox):
     """`cwos-tui serve`: F2 would write the server user's profiles and secrets, so it says where to run it."""
-    app = make_app(sandbox, served=True)
+    from cwos_tui.config.settings import Settings
+    from cwos_tui.ui.web_app import web_settings
+
+    app = make_app(sandbox, served=True, settings=web_settings(Settings.from_data({}), read_only=False))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        footer = [key.description for key in app.query(FooterKey)]
+        assert {"Quit", "Palette", "Help"} <= set(footer[:3])  # their browser keys come first in a tab
         await pilot.press("f2")
         await wait_for(pilot, lambda: any("on the server" in n for n in notices(app)), "refusal shown")
         assert len(app.screen_stack) == 1

@@ -114,7 +114,9 @@ def test_the_dashboard_in_chromium_switches_panes_opens_a_bucket_previews_and_sa
     page = Page(browser)
     page.wait_for("Buckets", "model-checkpoints", "training-data", "^k Palette")  # the web keymap's footer
     mark = page.mark()
-    page.type("?")  # help shows the web keys first
+    page.type("?")  # help: the pane's own keys first, then the app's, with the web keys
+    page.wait_for("Enter", "Open the selected bucket", since=mark)
+    page.type(Keys.END)  # the Buckets pane has more keys than the help window is tall
     page.wait_for("? F1", "ctrl+k", "Command palette", since=mark)
     mark = page.mark()
     page.type("q")  # closes it (a lone Esc waits to see whether a sequence follows)

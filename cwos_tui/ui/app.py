@@ -49,6 +49,8 @@ _RUN = re.compile(r"^(?:app\.)?run\('([^']+)'\)$")
 
 #: commands a visitor of `cwos-tui serve` may not run: they write the server user's profiles and secrets
 SERVER_ONLY_COMMANDS = frozenset({"app.setup"})
+#: in a browser tab, the footer shows these first: their usual keys (Ctrl+P, Ctrl+Q, F1) belong to the browser
+WEB_FOOTER_FIRST = frozenset({"app.quit", "app.palette", "app.help"})
 
 
 class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[int]):
@@ -156,6 +158,8 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
             self.handlers.register(self.pane(pane_id).handlers())
         self.query_one(CommandBar).completer = self.complete
         self.query_one(FitFooter).hide = self.hidden_in_footer
+        if self.served:  # the keys browsers keep for themselves have web alternatives: show those first
+            self.query_one(FitFooter).first = WEB_FOOTER_FIRST
         self.set_interval(1.0, self.watch_expiry)  # expiry_watch.py: warn at 10 and 2 minutes
         self.query_one(StatusLine).expiry_source = self.current_expiries
         self.show_pane(self.active_pane, load=False)  # loading starts after the first frame (begin_connection)

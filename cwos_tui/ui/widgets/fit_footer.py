@@ -23,6 +23,8 @@ def _priority(binding: Binding) -> int:
 class FitFooter(Footer):
     #: bindings left out of the footer although they still work (what changes data, in read-only mode)
     hide: Callable[[Binding], bool] = staticmethod(lambda binding: False)
+    #: bindings shown before the registry's order (in a browser: the keys that replace ones browsers keep)
+    first: frozenset[str] = frozenset()
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
@@ -33,7 +35,8 @@ class FitFooter(Footer):
                 shown[binding.action] = (binding, enabled, tooltip)
         room = self.size.width or self.app.size.width
         used = 0
-        for binding, enabled, tooltip in sorted(shown.values(), key=lambda item: _priority(item[0])):
+        ordered = sorted(shown.values(), key=lambda item: (item[0].id not in self.first, _priority(item[0])))
+        for binding, enabled, tooltip in ordered:
             key_display = self.app.get_key_display(binding)
             width = cell_len(key_display) + 1 + cell_len(binding.description) + 1
             if used + width > room:
