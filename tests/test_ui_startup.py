@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 import tomli_w
-from textual.widgets import Input
+from textual import events
+from textual.app import App
+from textual.widgets import Input, Static
 
 from cwos_tui.cloud.clock import ManualClock
 from cwos_tui.cloud.credentials import RefreshEvent
@@ -17,10 +19,12 @@ from cwos_tui.cloud.errors import Unavailable
 from cwos_tui.config.profiles import resolve_profile
 from cwos_tui.config.secrets import FileSecretStore, default_secret_store
 from cwos_tui.config.settings import load_settings
-from cwos_tui.session import Services, connection_from_profile, pending_connection
+from cwos_tui.session import Services, connection_from_profile, connection_from_sandbox, pending_connection
+from cwos_tui.ui import app as app_module
 from cwos_tui.ui.app import CwosApp
 from cwos_tui.ui.launcher import DEMO_STARTING, DemoStartup
 from cwos_tui.ui.modals.reauth import ReauthScreen
+from cwos_tui.ui.panes.base import Pane
 from cwos_tui.ui.startup import one_line, refresh_notice
 from tests.helpers import grant, make_principal, new_key
 from tests.ui_support import notices, visible_cells, wait_checks_done, wait_for
@@ -49,6 +53,30 @@ async def test_demo_first_frame_is_up_before_the_sandbox_then_buckets_appear():
         proc = startup.sandbox.proc
     assert proc is not None and app.stopped_pid == proc.pid  # asked to stop as the app closed ...
     assert proc.wait(timeout=30) is not None  # ... and gone soon after, without the app waiting for it
+
+
+async def test_the_first_frame_holds_one_pane_and_a_key_typed_before_the_rest_mount_still_works(sandbox):
+    """The first frame composes only the pane the app opens on; the others are mounted just after. A key
+    typed in between (5: Objects) waits for them instead of failing or being lost."""
+    panes_at_first_frame: list[int] = []
+
+    class EarlyTypist(CwosApp):
+        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+        def on_mount(self) -> None:  # runs before CwosApp's own on_mount, so the key is queued first
+            self.post_message(events.Key("5", "5"))
+            self.call_after_refresh(lambda: panes_at_first_frame.append(len(self.query(Pane))))
+
+    ready = {"control_plane": sandbox.control_plane, "s3": sandbox.s3, "token": sandbox.token,
+             "org_id": sandbox.org_id, "zone": sandbox.zone}
+    app = EarlyTypist(connection_from_sandbox(ready))
+    async with App.run_test(app, size=SIZE) as pilot:  # App's own: it does not wait for the other panes
+        await wait_for(pilot, lambda: app.active_pane == "objects" and app.panes_mounted.is_set(), "Objects")
+        assert panes_at_first_frame == [1]
+        assert len(app.query(Pane)) == 6
+        tabs = str(app.query_one("#tabs", Static).render())
+        assert "5 Objects" in tabs
+        assert app.pane().display and not app.pane("buckets").display  # the key reached the Objects pane
 
 
 async def test_demo_start_failure_is_shown_as_one_line_without_a_traceback():

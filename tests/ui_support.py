@@ -27,7 +27,9 @@ async def wait_for(pilot: Any, condition: Callable[[], object], what: str, timeo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if condition():
+            # the app holds keys while a pushed screen settles (key_order.py): a screen that holds is not
+            # composed yet, so what a test does next (query its fields, press keys) waits for it too
+            if condition() and getattr(pilot.app, "_held_keys", None) is None:
                 return
         except NoMatches:  # a screen that is pushed but not composed yet
             pass

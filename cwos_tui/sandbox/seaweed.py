@@ -78,6 +78,7 @@ class SeaweedFS:
         region: str = DEFAULT_REGION,
         start_timeout: float = 30.0,
         stop_timeout: float = 15.0,
+        disposable: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.admin_access_key = admin_access_key
@@ -89,6 +90,7 @@ class SeaweedFS:
         self._gomemlimit = gomemlimit
         self._start_timeout = start_timeout
         self._stop_timeout = stop_timeout
+        self.disposable = disposable  # the data goes with the sandbox: stop kills weed instead of waiting
         self._proc: asyncio.subprocess.Process | None = None
         self._ports: dict[str, int] = {}
         self._log_offset = 0
@@ -255,8 +257,9 @@ class SeaweedFS:
         return found.group(1).decode() if resp.status_code != 200 and found else resp.status_code
 
     async def stop(self) -> None:
-        """SIGTERM by PID, SIGKILL after `stop_timeout`, then remove sockets weed left behind."""
-        if self._proc is not None and self._proc.returncode is None:
+        """SIGTERM by PID, SIGKILL after `stop_timeout` (at once for disposable data), then remove sockets
+        weed left behind."""
+        if self._proc is not None and self._proc.returncode is None and not self.disposable:
             with contextlib.suppress(ProcessLookupError):
                 self._proc.send_signal(signal.SIGTERM)
             try:

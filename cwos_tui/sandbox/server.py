@@ -98,7 +98,9 @@ class Sandbox:
         state = State.new() if fresh else State.load(state_file)
         emu = self.emulator = Emulator(state, state_file)
 
-        self.seaweed = SeaweedFS(data_dir / "seaweedfs", state.s3_admin_key, state.s3_admin_secret)
+        # a temporary folder is removed on stop: weed need not flush it first (its SIGTERM takes 1-11 s)
+        self.seaweed = SeaweedFS(data_dir / "seaweedfs", state.s3_admin_key, state.s3_admin_secret,
+                                 disposable=self._temp_dir is not None)
         await self.seaweed.start()
 
         cp_sock, s3_sock = _listen(self.options.port), _listen(self.options.s3_port)

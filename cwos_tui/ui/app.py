@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -27,21 +28,24 @@ from cwos_tui.ui.commands import PANE_TITLES, PANES
 from cwos_tui.ui.context import AppContext, default_token_book
 from cwos_tui.ui.gate import Gate
 from cwos_tui.ui.handlers import HandlerTable
-from cwos_tui.ui.key_order import KeyOrder
+from cwos_tui.ui.key_order import KeyOrder, KeysReleased
 from cwos_tui.ui.palette import RegistryCommands
 from cwos_tui.ui.panes.base import Pane
-from cwos_tui.ui.panes.keys import KeysPane
-from cwos_tui.ui.panes.objects import ObjectsPane
-from cwos_tui.ui.panes.policies import PoliciesPane
-from cwos_tui.ui.panes.storage import BucketsPane
-from cwos_tui.ui.panes.tokens import TokensPane
-from cwos_tui.ui.panes.transfers import TransferBar, TransfersPane
+from cwos_tui.ui.panes.catalog import pane_class
+from cwos_tui.ui.panes.transfers import TransferBar
 from cwos_tui.ui.profile_switch import ProfileCommands, ProfileSwitching
 from cwos_tui.ui.startup import ConnectionLifecycle, PendingStart
 from cwos_tui.ui.text import DisplayFilter, no_filter, safe_text
 from cwos_tui.ui.widgets.command_bar import CommandBar
 from cwos_tui.ui.widgets.fit_footer import FitFooter
 from cwos_tui.ui.widgets.status_line import Expiry, StatusLine
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from textual.pilot import Pilot
+
+    from cwos_tui.ui.panes.objects import ObjectsPane
 
 log = logging.getLogger(__name__)
 _RUN = re.compile(r"^(?:app\.)?run\('([^']+)'\)$")
@@ -94,6 +98,7 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         self._crashed = False
         self.stopped_pid: int | None = None  # the demo sandbox asked to stop on quit
         self.note = note  # a start-up problem to show (a broken settings file in --demo)
+        self.panes_mounted = asyncio.Event()  # set once every pane is mounted (just after the first frame)
         if settings.theme in self.available_themes:
             self.theme = settings.theme
 
@@ -143,8 +148,7 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         )
         yield Static("", id="tabs", markup=False)
         with ContentSwitcher(initial=f"pane-{self.active_pane}", id="panes"):
-            for pane_class in (TokensPane, KeysPane, PoliciesPane, BucketsPane, ObjectsPane, TransfersPane):
-                yield pane_class(self.ctx)
+            yield pane_class(self.active_pane)(self.ctx)  # the others are mounted after the first frame
         yield TransferBar(self.ctx)
         yield CommandBar(id="command-bar")
         yield FitFooter(compact=True, show_command_palette=False)
@@ -154,8 +158,9 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
             self.set_keymap(self.keymap)
         self.handlers.register(self.app_handlers())
         self.handlers.register(self.profile_handlers())
-        for pane_id in PANES:
-            self.handlers.register(self.pane(pane_id).handlers())
+        self.handlers.register(self.pane().handlers())
+        self._held_keys, self._held_for = [], self.screen  # key_order.py: keys wait for the other panes
+        self.call_after_refresh(self._mount_other_panes)  # before anything that may switch panes
         self.query_one(CommandBar).completer = self.complete
         self.query_one(FitFooter).hide = self.hidden_in_footer
         if self.served:  # the keys browsers keep for themselves have web alternatives: show those first
@@ -172,12 +177,36 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
             return
         self.call_after_refresh(self.begin_connection)  # startup.py: identify, or finish a pending connection
 
+    async def _mount_other_panes(self) -> None:
+        """After the first frame: import and mount the panes the app did not open on, then let held keys go."""
+        try:
+            others = [pane_class(pane_id)(self.ctx) for pane_id in PANES if pane_id != self.active_pane]
+            for pane in others:
+                pane.display = False
+            await self.query_one(ContentSwitcher).mount_all(others)
+            for pane in others:
+                self.handlers.register(pane.handlers())
+        finally:
+            self.panes_mounted.set()
+            self.post_message(KeysReleased(self.screen_stack[0] if self.screen_stack else None))
+        self.refresh_bindings()
+
+    @asynccontextmanager
+    async def run_test(self, *args: Any, **kwargs: Any) -> AsyncIterator[Pilot[int]]:
+        """A pilot starts once every pane is mounted (as a person's first key would be held until then)."""
+        async with super().run_test(*args, **kwargs) as pilot:
+            await self.panes_mounted.wait()
+            yield pilot
+
     def pane(self, pane_id: str | None = None) -> Pane:
         return self.query_one(f"#pane-{pane_id or self.active_pane}", Pane)
 
+    def mounted_panes(self) -> list[Pane]:
+        return list(self.query(Pane))
+
     @property
     def objects(self) -> ObjectsPane:
-        return self.query_one(ObjectsPane)
+        return cast("ObjectsPane", self.pane("objects"))
 
     def show_pane(self, pane_id: str, *, load: bool = True) -> None:
         self.active_pane = pane_id
@@ -221,6 +250,8 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         if self.active_pane == "buckets" and "buckets" in command.contexts and "objects" not in command.contexts:
             selected = self.pane("buckets").row_list.selected
             return resource_for(command, str(selected.value) if selected and selected.value else "", "")
+        if not self.query("#pane-objects"):  # the first frame, before the other panes are mounted
+            return resource_for(command, "", "")
         objects = self.objects
         return resource_for(command, objects.bucket, objects.prefix)
 
@@ -310,6 +341,7 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
             print(message, file=sys.stderr)
 
     async def on_unmount(self) -> None:
+        self.panes_mounted.set()  # a pilot waiting for them goes on to see the app gone
         if self.startup is not None:  # the demo sandbox stops in the background: the shell returns at once
             self.stopped_pid = self.startup.stop_in_background()
         await asyncio.to_thread(self.ctx.shutdown_transfers)  # uploads aborted, temp files removed

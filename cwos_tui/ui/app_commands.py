@@ -62,6 +62,7 @@ class AppCommands(_AppBase):
         reauth_open: bool
 
         def pane(self, pane_id: str | None = None) -> Pane: ...
+        def mounted_panes(self) -> list[Pane]: ...
         def show_pane(self, pane_id: str) -> None: ...
         def run_command(self, command_id: str, argument: str = "") -> None: ...
         def resource_of(self, command: commands.Command) -> str | None: ...
@@ -311,8 +312,8 @@ class AppCommands(_AppBase):
     def on_reauthenticated(self, message: Reauthenticated) -> None:
         self.notify(safe_text(message.text), markup=False)
         self.ctx.gate.forget()
-        for pane_id in commands.PANES:
-            self.pane(pane_id).loaded = False
+        for pane in self.mounted_panes():
+            pane.loaded = False
         self.identify()
         self.pane().reload()
 

@@ -126,6 +126,7 @@ class ConnectionLifecycle(_AppBase):
         startup: PendingStart | None
 
         def pane(self, pane_id: str | None = None) -> Any: ...
+        def mounted_panes(self) -> list[Any]: ...
         def show_pane(self, pane_id: str) -> None: ...
         def identify(self) -> None: ...
         def new_services(self, connection: Connection) -> Services: ...
@@ -185,7 +186,6 @@ class ConnectionLifecycle(_AppBase):
 
     def use_connection(self, connection: Connection, services: Services | None = None) -> None:
         """Switch the whole session to `connection`: new services, identity, and the active pane reloaded."""
-        from cwos_tui.ui.commands import PANES
         from cwos_tui.ui.widgets.status_line import StatusLine
 
         ctx = self.ctx
@@ -200,8 +200,8 @@ class ConnectionLifecycle(_AppBase):
         status.profile, status.endpoint, status.read_only = (
             connection.profile_name, connection.control_plane, ctx.gate.read_only)
         status.set_identity("identity: checking…")
-        for pane_id in PANES:
-            self.pane(pane_id).loaded = False
+        for pane in self.mounted_panes():
+            pane.loaded = False
         if old is not ctx.services:
             self.run_worker(old.close(), group="close-services", exit_on_error=False)
         self.identify()
