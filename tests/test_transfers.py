@@ -20,7 +20,7 @@ from cwos_tui.cloud.transfer_model import Job, State
 from cwos_tui.cloud.transfer_names import local_path
 from cwos_tui.cloud.transfer_plan import plan_download, plan_upload, resolve
 from cwos_tui.cloud.transfers import MIB, TransferQueue
-from tests.faultproxy import FaultProxy
+from tests.faultproxy import FaultProxy, HttpFaultProxy, s3_error
 from tests.helpers import new_key
 
 PART = 5 * MIB
@@ -288,3 +288,52 @@ def test_transfer_settings_are_checked() -> None:
     for bad in ({"transfer_part_size_mib": 4}, {"transfer_concurrency": 0}):
         with pytest.raises(pydantic.ValidationError):
             Settings.from_data(bad)
+
+
+def _part_two(method: str, target: str) -> bool:
+    return method == "PUT" and "partNumber=2" in target
+
+
+def _ranged_get(method: str, target: str) -> bool:
+    return method == "GET" and "/down.bin" in target
+
+
+@pytest.mark.parametrize("lasting", [False, True], ids=["retried", "exhausted"])
+async def test_an_http_500_mid_transfer(
+        sandbox: Any, admin_key: dict[str, Any], storage: StorageService, bucket: str, tmp_path: Path,
+        lasting: bool) -> None:
+    """S3's InternalError (500) on the second UploadPart and on the ranged GETs of a download: a few are
+    retried and the files arrive intact; when they never stop, both are reported failed and nothing is
+    half-applied (no object, no incomplete multipart upload, no partial local file)."""
+    digest = _write(tmp_path / "big.bin", 3 * PART + 1)
+    original = os.urandom(2 * PART + 3)
+    await storage.put_object(bucket, "down.bin", original)
+    target = tmp_path / "dst"
+    target.mkdir()
+    times = -1 if lasting else 4  # botocore itself tries 3 times: 4 failures reach the queue's own retry
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+        upload_fault = proxy.add(s3_error("InternalError", "We encountered an internal error.", 500))
+        upload_fault.match, upload_fault.times = _part_two, times
+        get_fault = proxy.add(s3_error("InternalError", "We encountered an internal error.", 500))
+        get_fault.match, get_fault.times = _ranged_get, times
+        queue = TransferQueue(part_size=PART, concurrency=2, attempts=2)
+        client = await _client(through)
+        up = await _run(queue, client, [Job("up", bucket, "big.bin", tmp_path / "big.bin")])
+        down = await _run(queue, client, [Job("down", bucket, "down.bin", target / "down.bin")])
+        queue.shutdown()
+    assert upload_fault.hits >= 4 and get_fault.hits >= 4
+    assert await storage.list_multipart_uploads(bucket) == []
+    if lasting:
+        for item in (up[0], down[0]):
+            assert item.state is State.FAILED and "internal error" in item.error, item.error
+        with pytest.raises(NotFound):
+            await storage.head_object(bucket, "big.bin")
+        assert list(target.iterdir()) == []
+        return
+    assert [up[0].state, down[0].state] == [State.DONE, State.DONE], (up[0].error, down[0].error)
+    assert (target / "down.bin").read_bytes() == original
+    back = tmp_path / "back.bin"
+    q2 = TransferQueue(part_size=PART, concurrency=2)
+    await _run(q2, await _client(storage), [Job("down", bucket, "big.bin", back)])
+    q2.shutdown()
+    assert _sha(back) == digest
