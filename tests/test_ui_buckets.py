@@ -262,3 +262,57 @@ async def test_a_denied_verdict_refuses_on_the_selected_bucket_only(sandbox, buc
         await select_bucket(app, pilot, bucket)
         await pilot.press("T")
         await shown(pilot, app, BucketEditorScreen, "allowed on another bucket")
+
+
+async def test_emptying_a_big_bucket_shows_progress_and_esc_stops_it_keeping_the_bucket(sandbox, raw, monkeypatch):
+    """A few hundred objects, deleted 50 at a time: the dialog counts them down; Esc stops after the batch in
+    flight, and the summary says how many went and that the bucket is kept (with the rest in it)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cwos_tui.cloud import bucket_admin
+    from cwos_tui.ui.modals.progress import ProgressScreen
+    from tests.test_ui_objects import screen
+
+    name = unique("empty")
+    raw.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": sandbox.zone})
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: raw.put_object(Bucket=name, Key=f"many/{i:04d}", Body=b"x"), range(300)))
+    monkeypatch.setattr(bucket_admin, "_BATCH", 50)
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        storage = app.services.storage
+        real, second_batch, calls = storage.call_shaped, asyncio.Event(), []
+
+        async def paced(operation, *args, **kwargs):  # the second batch waits until Esc was pressed
+            if operation == "delete_objects":
+                calls.append(operation)
+                if len(calls) == 2:
+                    await second_batch.wait()
+            return await real(operation, *args, **kwargs)
+
+        monkeypatch.setattr(storage, "call_shaped", paced)
+        await select_bucket(app, pilot, name)
+        await pilot.press("d")
+        ask = await shown(pilot, app, TypeToConfirmScreen, "the offer to empty it")
+        ask.query_one(Input).value = name
+        await pilot.press("enter")
+        progress = await shown(pilot, app, ProgressScreen, "the progress dialog")
+        await wait_for(pilot, lambda: "50 of 300 deleted" in screen(app), "the first batch counted")
+        assert f"Emptying bucket {name}" in screen(app) and "Esc stops" in screen(app)
+        await pilot.press("escape")
+        assert progress.stop.is_set() and "Stopping after the batch in flight" in text_of(progress, "#progress-hint")
+        second_batch.set()
+        await wait_for(pilot, lambda: any(n.startswith(f"Stopped emptying bucket {name}") for n in notices(app)),
+                       "the summary")
+        assert (f"Stopped emptying bucket {name}: 100 versions and markers deleted, about 200 left. "
+                "The bucket is kept.") in notices(app)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ProgressScreen), "the dialog closed")
+        assert len(calls) == 2
+    assert exists(raw, name)
+    left = raw.list_objects_v2(Bucket=name, MaxKeys=1000)
+    assert left["KeyCount"] == 200
+    for start in range(0, 200, 100):
+        keys = [{"Key": o["Key"]} for o in left["Contents"][start:start + 100]]
+        raw.delete_objects(Bucket=name, Delete={"Objects": keys})
+    raw.delete_bucket(Bucket=name)
