@@ -316,3 +316,41 @@ async def test_emptying_a_big_bucket_shows_progress_and_esc_stops_it_keeping_the
         keys = [{"Key": o["Key"]} for o in left["Contents"][start:start + 100]]
         raw.delete_objects(Bucket=name, Delete={"Objects": keys})
     raw.delete_bucket(Bucket=name)
+
+
+async def test_bucket_audit_logging_with_the_org_switch_round_trip(sandbox, bucket):
+    """The bucket's audit logging is refused while the org's is off (the control plane's message stays in the
+    form); ticking the org switch sends SetOrganizationSettings first, then the bucket's setting holds. At
+    80x24 the whole form, buttons included, fits."""
+    from cwos_tui.cloud.control_plane import ControlPlaneClient
+
+    info_url = f"{sandbox.control_plane}/v1/cwobject/bucket-info/{bucket}"
+    async with ControlPlaneClient(sandbox.control_plane, sandbox.token) as admin:
+        await admin.set_org_settings(bucket_audit_logging_enabled=False)
+        try:
+            app = make_app(sandbox)
+            async with app.run_test(size=SIZE) as pilot:
+                await select_bucket(app, pilot, bucket)
+                await pilot.press("e")
+                form = await shown(pilot, app, BucketSettingsScreen, "settings form")
+                submit = form.query_one("#bf-submit")
+                assert submit.region.bottom <= SIZE[1] and form.query_one("#bf-org-audit").region.height
+                form.query_one("#bf-audit", Checkbox).value = True
+                await pilot.press("ctrl+s")
+                await wait_for(pilot, lambda: "Not done:" in text_of(form, "#bf-problem"), "the refusal")
+                assert "not enabled for the organization" in text_of(form, "#bf-problem")
+                assert not httpx.get(info_url, headers=admin_headers(sandbox)).json()["info"]["settings"].get(
+                    "auditLoggingEnabled")
+                form.query_one("#bf-org-audit", Checkbox).value = True
+                await pilot.press("ctrl+s")
+                applied = (f"Applied the settings of bucket {bucket} (bucket audit logging switched on for the "
+                           "organization)")
+                await wait_for(pilot, lambda: applied in notices(app), "applied with the org switch")
+                await pilot.press("e")  # read back: the form opens with the bucket's audit logging on
+                again = await shown(pilot, app, BucketSettingsScreen, "settings form again")
+                assert again.query_one("#bf-audit", Checkbox).value is True
+                assert again.query_one("#bf-org-audit", Checkbox).value is False  # never read back: unticked
+            settings = httpx.get(info_url, headers=admin_headers(sandbox)).json()["info"]["settings"]
+            assert settings["auditLoggingEnabled"] is True
+        finally:
+            await admin.set_org_settings(bucket_audit_logging_enabled=False)

@@ -261,12 +261,18 @@ class BucketAdmin(_Base):
 
         client = self.services.control_plane
 
-        async def apply(update: BucketSettingsUpdate) -> BucketSettings:
-            return await client.set_bucket_settings(bucket, update)
+        org_switched = [False]
+
+        async def apply(update: BucketSettingsUpdate | None, org_audit: bool) -> BucketSettings:
+            if org_audit:  # the bucket's audit logging is refused until the org's is on
+                await client.set_org_settings(bucket_audit_logging_enabled=True)
+                org_switched[0] = True
+            return current if update is None else await client.set_bucket_settings(bucket, update)
 
         def done(settings: BucketSettings | None) -> None:
             if settings is not None:
-                self.post_message(Notice(f"Applied the settings of bucket {bucket}"))
+                org = " (bucket audit logging switched on for the organization)" if org_switched[0] else ""
+                self.post_message(Notice(f"Applied the settings of bucket {bucket}{org}"))
 
         self.app.push_screen(BucketSettingsScreen(bucket, current, apply), done)
 
