@@ -114,6 +114,7 @@ async def test_switching_with_a_transfer_running_asks_and_the_new_profile_gets_i
         bucket = f"switch-{uuid.uuid4().hex[:8]}"
         await app.services.storage.create_bucket(bucket, sandbox.zone)
         old = app.ctx.transfer_queue()
+        old_services = app.services
         client = Held(await app.services.storage.run_with_client("t", lambda c: c))
         batch = old.submit(client, [Job("up", bucket, "f.txt", tmp_path / "f.txt")])
         await wait_for(pilot, lambda: client.started.is_set(), "upload under way")
@@ -134,6 +135,15 @@ async def test_switching_with_a_transfer_running_asks_and_the_new_profile_gets_i
         assert any("Switched to profile laptop; the transfer list starts afresh" in n for n in notices(app))
         queue = app.ctx.transfer_queue()
         assert queue is not old and not queue.items
+        # a plan made before the switch (its worker was still running) is dropped, not sent with the old client
+        from cwos_tui.cloud.transfer_plan import Plan
+        from cwos_tui.ui.panes.object_transfers import PlanReady
+
+        stale = Plan()
+        stale.jobs.append(Job("up", bucket, "stale.txt", tmp_path / "f.txt", 1))
+        app.objects.post_message(PlanReady(stale, "to s3://stale", client, True, old_services))
+        await wait_for(pilot, lambda: any("The profile changed meanwhile" in n for n in notices(app)), "dropped")
+        assert not queue.items
         app.open_location(bucket, "")
         await wait_for(pilot, lambda: app.objects.complete and app.objects.bucket == bucket, "listed")
         await pilot.press("colon", *f"upload {tmp_path / 'later.txt'}", "enter")
