@@ -367,20 +367,25 @@ async def test_downloads_are_checked_against_plain_and_multipart_etags(
 
     six = 6 * MIB
     mp = await _multipart(storage, bucket, "mp.bin", [six, six, 1234])
+    uneven = await _multipart(storage, bucket, "uneven.bin", [six, PART, 1234])  # checked by size only
     plain = os.urandom(2 * PART + 5)
     await storage.put_object(bucket, "plain.bin", plain)
     client = await _client(storage)
     head = await asyncio.to_thread(client.head_object, Bucket=bucket, Key="mp.bin")
     assert multipart_etag(head["ETag"]) is not None and multipart_etag(head["ETag"])[1] == 3
     assert await asyncio.to_thread(learn_part_size, client, bucket, "mp.bin", head["ETag"], len(mp)) == six
+    head = await asyncio.to_thread(client.head_object, Bucket=bucket, Key="uneven.bin")
+    assert await asyncio.to_thread(learn_part_size, client, bucket, "uneven.bin", head["ETag"], len(uneven)) == 0
     for part_size in (PART, 16 * MIB, 32 * MIB):  # ranges of one part, of two parts, and a single GET
         queue = TransferQueue(part_size=part_size, concurrency=3)
         target = tmp_path / str(part_size)
         items = await _run(queue, client, [Job("down", bucket, "mp.bin", target / "mp.bin"),
-                                           Job("down", bucket, "plain.bin", target / "plain.bin")])
+                                           Job("down", bucket, "plain.bin", target / "plain.bin"),
+                                           Job("down", bucket, "uneven.bin", target / "uneven.bin")])
         queue.shutdown()
-        assert [i.state for i in items] == [State.DONE, State.DONE], [i.error for i in items]
+        assert [i.state for i in items] == [State.DONE] * 3, [i.error for i in items]
         assert (target / "mp.bin").read_bytes() == mp and (target / "plain.bin").read_bytes() == plain
+        assert (target / "uneven.bin").read_bytes() == uneven
 
 
 @pytest.mark.parametrize("key", ["mp.bin", "plain.bin"])
