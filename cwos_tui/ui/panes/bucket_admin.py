@@ -182,8 +182,8 @@ class BucketAdmin(_Base):
                 screen.close()
             return
         self.set_state(message.text)
-        if screen is not None:
-            screen.show(message.text)
+        if screen is not None:  # its title names the bucket already
+            screen.show(message.text.partition(": ")[2] or message.text)
 
     # ---- details ---------------------------------------------------------------------------------
 
