@@ -20,7 +20,7 @@ from cwos_tui.cloud.transfer_model import Job, State
 from cwos_tui.cloud.transfer_names import local_path
 from cwos_tui.cloud.transfer_plan import plan_download, plan_upload, resolve
 from cwos_tui.cloud.transfers import MIB, TransferQueue
-from tests.faultproxy import FaultProxy
+from tests.faultproxy import FaultProxy, HttpFaultProxy, Rule, s3_error
 from tests.helpers import new_key
 
 PART = 5 * MIB
@@ -288,3 +288,127 @@ def test_transfer_settings_are_checked() -> None:
     for bad in ({"transfer_part_size_mib": 4}, {"transfer_concurrency": 0}):
         with pytest.raises(pydantic.ValidationError):
             Settings.from_data(bad)
+
+
+def _part_two(method: str, target: str) -> bool:
+    return method == "PUT" and "partNumber=2" in target
+
+
+def _ranged_get(method: str, target: str) -> bool:
+    return method == "GET" and "/down.bin" in target
+
+
+@pytest.mark.parametrize("lasting", [False, True], ids=["retried", "exhausted"])
+async def test_an_http_500_mid_transfer(
+        sandbox: Any, admin_key: dict[str, Any], storage: StorageService, bucket: str, tmp_path: Path,
+        lasting: bool) -> None:
+    """S3's InternalError (500) on the second UploadPart and on the ranged GETs of a download: a few are
+    retried and the files arrive intact; when they never stop, both are reported failed and nothing is
+    half-applied (no object, no incomplete multipart upload, no partial local file)."""
+    digest = _write(tmp_path / "big.bin", 3 * PART + 1)
+    original = os.urandom(2 * PART + 3)
+    await storage.put_object(bucket, "down.bin", original)
+    target = tmp_path / "dst"
+    target.mkdir()
+    times = -1 if lasting else 4  # botocore itself tries 3 times: 4 failures reach the queue's own retry
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+        upload_fault = proxy.add(s3_error("InternalError", "We encountered an internal error.", 500))
+        upload_fault.match, upload_fault.times = _part_two, times
+        get_fault = proxy.add(s3_error("InternalError", "We encountered an internal error.", 500))
+        get_fault.match, get_fault.times = _ranged_get, times
+        queue = TransferQueue(part_size=PART, concurrency=2, attempts=2)
+        client = await _client(through)
+        up = await _run(queue, client, [Job("up", bucket, "big.bin", tmp_path / "big.bin")])
+        down = await _run(queue, client, [Job("down", bucket, "down.bin", target / "down.bin")])
+        queue.shutdown()
+    assert upload_fault.hits >= 4 and get_fault.hits >= 4
+    assert await storage.list_multipart_uploads(bucket) == []
+    if lasting:
+        for item in (up[0], down[0]):
+            assert item.state is State.FAILED and "internal error" in item.error, item.error
+        with pytest.raises(NotFound):
+            await storage.head_object(bucket, "big.bin")
+        assert list(target.iterdir()) == []
+        return
+    assert [up[0].state, down[0].state] == [State.DONE, State.DONE], (up[0].error, down[0].error)
+    assert (target / "down.bin").read_bytes() == original
+    back = tmp_path / "back.bin"
+    q2 = TransferQueue(part_size=PART, concurrency=2)
+    await _run(q2, await _client(storage), [Job("down", bucket, "big.bin", back)])
+    q2.shutdown()
+    assert _sha(back) == digest
+
+
+async def _multipart(storage: StorageService, bucket: str, key: str, sizes: list[int]) -> bytes:
+    """An object uploaded in parts of `sizes` (its ETag is a multipart ETag, `md5-of-md5s-N`)."""
+    data = os.urandom(sum(sizes))
+    client = await _client(storage)
+
+    def run() -> None:
+        upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        parts, offset = [], 0
+        for number, size in enumerate(sizes, 1):
+            result = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                        Body=data[offset:offset + size])
+            parts.append({"PartNumber": number, "ETag": result["ETag"]})
+            offset += size
+        client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
+                                         MultipartUpload={"Parts": parts})
+
+    await asyncio.to_thread(run)
+    return data
+
+
+async def test_downloads_are_checked_against_plain_and_multipart_etags(
+        storage: StorageService, bucket: str, tmp_path: Path) -> None:
+    """Multipart ETags are checked part by part (the part size learned from HeadObject PartNumber=1),
+    whether our ranges match the object's parts or not, and by one GET; plain ETags by MD5."""
+    from cwos_tui.cloud.transfer_verify import learn_part_size, multipart_etag
+
+    six = 6 * MIB
+    mp = await _multipart(storage, bucket, "mp.bin", [six, six, 1234])
+    uneven = await _multipart(storage, bucket, "uneven.bin", [six, PART, 1234])  # checked by size only
+    plain = os.urandom(2 * PART + 5)
+    await storage.put_object(bucket, "plain.bin", plain)
+    client = await _client(storage)
+    head = await asyncio.to_thread(client.head_object, Bucket=bucket, Key="mp.bin")
+    assert multipart_etag(head["ETag"]) is not None and multipart_etag(head["ETag"])[1] == 3
+    assert await asyncio.to_thread(learn_part_size, client, bucket, "mp.bin", head["ETag"], len(mp)) == six
+    head = await asyncio.to_thread(client.head_object, Bucket=bucket, Key="uneven.bin")
+    assert await asyncio.to_thread(learn_part_size, client, bucket, "uneven.bin", head["ETag"], len(uneven)) == 0
+    for part_size in (PART, 16 * MIB, 32 * MIB):  # ranges of one part, of two parts, and a single GET
+        queue = TransferQueue(part_size=part_size, concurrency=3)
+        target = tmp_path / str(part_size)
+        items = await _run(queue, client, [Job("down", bucket, "mp.bin", target / "mp.bin"),
+                                           Job("down", bucket, "plain.bin", target / "plain.bin"),
+                                           Job("down", bucket, "uneven.bin", target / "uneven.bin")])
+        queue.shutdown()
+        assert [i.state for i in items] == [State.DONE] * 3, [i.error for i in items]
+        assert (target / "mp.bin").read_bytes() == mp and (target / "plain.bin").read_bytes() == plain
+        assert (target / "uneven.bin").read_bytes() == uneven
+
+
+@pytest.mark.parametrize("key", ["mp.bin", "plain.bin"])
+async def test_a_download_whose_bytes_do_not_match_the_etag_leaves_no_file(
+        sandbox: Any, admin_key: dict[str, Any], storage: StorageService, bucket: str, tmp_path: Path,
+        key: str) -> None:
+    """The proxy swaps the first range's bytes for others of the same length: the checksum catches it, the
+    transfer fails with a message saying so, and no file (not even a temporary one) is left."""
+    if key == "mp.bin":
+        await _multipart(storage, bucket, key, [PART, PART, 99])
+    else:
+        await storage.put_object(bucket, key, os.urandom(2 * PART + 99))
+    size = 2 * PART + 99
+    target = tmp_path / "dst"
+    target.mkdir()
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+        forged = proxy.add(Rule("status", status=206, body=b"z" * PART, content_type="application/octet-stream",
+                                headers={"Content-Range": f"bytes 0-{PART - 1}/{size}"}))
+        forged.match = lambda method, target: method == "GET" and f"/{key}" in target
+        queue = TransferQueue(part_size=PART, concurrency=1)
+        items = await _run(queue, await _client(through), [Job("down", bucket, key, target / key)])
+        queue.shutdown()
+    assert forged.hits == 1
+    expected = "the parts' MD5s give" if key == "mp.bin" else "does not match the ETag"
+    assert items[0].state is State.FAILED and expected in items[0].error, items[0].error
+    assert list(target.iterdir()) == []

@@ -262,3 +262,95 @@ async def test_a_denied_verdict_refuses_on_the_selected_bucket_only(sandbox, buc
         await select_bucket(app, pilot, bucket)
         await pilot.press("T")
         await shown(pilot, app, BucketEditorScreen, "allowed on another bucket")
+
+
+async def test_emptying_a_big_bucket_shows_progress_and_esc_stops_it_keeping_the_bucket(sandbox, raw, monkeypatch):
+    """A few hundred objects, deleted 50 at a time: the dialog counts them down; Esc stops after the batch in
+    flight, and the summary says how many went and that the bucket is kept (with the rest in it)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cwos_tui.cloud import bucket_admin
+    from cwos_tui.ui.modals.progress import ProgressScreen
+    from tests.test_ui_objects import screen
+
+    name = unique("empty")
+    raw.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": sandbox.zone})
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: raw.put_object(Bucket=name, Key=f"many/{i:04d}", Body=b"x"), range(300)))
+    monkeypatch.setattr(bucket_admin, "_BATCH", 50)
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        storage = app.services.storage
+        real, second_batch, calls = storage.call_shaped, asyncio.Event(), []
+
+        async def paced(operation, *args, **kwargs):  # the second batch waits until Esc was pressed
+            if operation == "delete_objects":
+                calls.append(operation)
+                if len(calls) == 2:
+                    await second_batch.wait()
+            return await real(operation, *args, **kwargs)
+
+        monkeypatch.setattr(storage, "call_shaped", paced)
+        await select_bucket(app, pilot, name)
+        await pilot.press("d")
+        ask = await shown(pilot, app, TypeToConfirmScreen, "the offer to empty it")
+        ask.query_one(Input).value = name
+        await pilot.press("enter")
+        progress = await shown(pilot, app, ProgressScreen, "the progress dialog")
+        await wait_for(pilot, lambda: "50 of 300 deleted" in screen(app), "the first batch counted")
+        assert f"Emptying bucket {name}" in screen(app) and "Esc stops" in screen(app)
+        await pilot.press("escape")
+        assert progress.stop.is_set() and "Stopping after the batch in flight" in text_of(progress, "#progress-hint")
+        second_batch.set()
+        await wait_for(pilot, lambda: any(n.startswith(f"Stopped emptying bucket {name}") for n in notices(app)),
+                       "the summary")
+        assert (f"Stopped emptying bucket {name}: 100 versions and markers deleted, about 200 left. "
+                "The bucket is kept.") in notices(app)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ProgressScreen), "the dialog closed")
+        assert len(calls) == 2
+    assert exists(raw, name)
+    left = raw.list_objects_v2(Bucket=name, MaxKeys=1000)
+    assert left["KeyCount"] == 200
+    for start in range(0, 200, 100):
+        keys = [{"Key": o["Key"]} for o in left["Contents"][start:start + 100]]
+        raw.delete_objects(Bucket=name, Delete={"Objects": keys})
+    raw.delete_bucket(Bucket=name)
+
+
+async def test_bucket_audit_logging_with_the_org_switch_round_trip(sandbox, bucket):
+    """The bucket's audit logging is refused while the org's is off (the control plane's message stays in the
+    form); ticking the org switch sends SetOrganizationSettings first, then the bucket's setting holds. At
+    80x24 the whole form, buttons included, fits."""
+    from cwos_tui.cloud.control_plane import ControlPlaneClient
+
+    info_url = f"{sandbox.control_plane}/v1/cwobject/bucket-info/{bucket}"
+    async with ControlPlaneClient(sandbox.control_plane, sandbox.token) as admin:
+        await admin.set_org_settings(bucket_audit_logging_enabled=False)
+        try:
+            app = make_app(sandbox)
+            async with app.run_test(size=SIZE) as pilot:
+                await select_bucket(app, pilot, bucket)
+                await pilot.press("e")
+                form = await shown(pilot, app, BucketSettingsScreen, "settings form")
+                submit = form.query_one("#bf-submit")
+                assert submit.region.bottom <= SIZE[1] and form.query_one("#bf-org-audit").region.height
+                form.query_one("#bf-audit", Checkbox).value = True
+                await pilot.press("ctrl+s")
+                await wait_for(pilot, lambda: "Not done:" in text_of(form, "#bf-problem"), "the refusal")
+                assert "not enabled for the organization" in text_of(form, "#bf-problem")
+                assert not httpx.get(info_url, headers=admin_headers(sandbox)).json()["info"]["settings"].get(
+                    "auditLoggingEnabled")
+                form.query_one("#bf-org-audit", Checkbox).value = True
+                await pilot.press("ctrl+s")
+                applied = (f"Applied the settings of bucket {bucket} (bucket audit logging switched on for the "
+                           "organization)")
+                await wait_for(pilot, lambda: applied in notices(app), "applied with the org switch")
+                await pilot.press("e")  # read back: the form opens with the bucket's audit logging on
+                again = await shown(pilot, app, BucketSettingsScreen, "settings form again")
+                assert again.query_one("#bf-audit", Checkbox).value is True
+                assert again.query_one("#bf-org-audit", Checkbox).value is False  # never read back: unticked
+            settings = httpx.get(info_url, headers=admin_headers(sandbox)).json()["info"]["settings"]
+            assert settings["auditLoggingEnabled"] is True
+        finally:
+            await admin.set_org_settings(bucket_audit_logging_enabled=False)

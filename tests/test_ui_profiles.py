@@ -92,3 +92,64 @@ async def test_profile_alone_lists_and_an_unknown_name_changes_nothing(
         app.run_command("app.profile", "nosuch")
         await wait_for(pilot, lambda: any("no profile named 'nosuch'" in n for n in notices(app)), "the refusal")
         assert app.connection.profile_name == "admin"
+
+
+async def test_switching_with_a_transfer_running_asks_and_the_new_profile_gets_its_own_queue(
+        sandbox: Any, two_profiles: FileSecretStore, tmp_path: Path) -> None:
+    """Transfers run with the connection's client: `:profile` asks first while one runs (no: nothing
+    changes), yes cancels it and the new profile's uploads use the new profile's key, in a fresh queue."""
+    import uuid
+
+    from cwos_tui.cloud.transfer_model import Job, State
+    from cwos_tui.ui.modals.confirm import ConfirmScreen
+    from tests.test_ui_objects import click, screen
+    from tests.test_ui_transfers import Held
+
+    (tmp_path / "f.txt").write_bytes(b"x")
+    (tmp_path / "later.txt").write_bytes(b"uploaded as laptop")
+    laptop_key = load_settings().profiles["laptop"].credential_source.access_key_id  # type: ignore[union-attr]
+    app = admin_app(two_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
+        bucket = f"switch-{uuid.uuid4().hex[:8]}"
+        await app.services.storage.create_bucket(bucket, sandbox.zone)
+        old = app.ctx.transfer_queue()
+        old_services = app.services
+        client = Held(await app.services.storage.run_with_client("t", lambda c: c))
+        batch = old.submit(client, [Job("up", bucket, "f.txt", tmp_path / "f.txt")])
+        await wait_for(pilot, lambda: client.started.is_set(), "upload under way")
+        await pilot.press("colon", *"profile laptop", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "asked")
+        assert app.screen.question == ("1 transfer(s) still running with profile admin. Switch to laptop and "
+                                       "cancel them?")
+        assert "1 transfer(s) still running with profile admin" in screen(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: any("Profile not switched" in n for n in notices(app)), "kept")
+        assert app.connection.profile_name == "admin" and old.active == 1
+        await pilot.press("colon", *"profile laptop", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "asked again")
+        await click(app, pilot, "#confirm-yes")
+        client.release.set()
+        await wait_for(pilot, lambda: app.connection.profile_name == "laptop", "the switch")
+        assert old.closed and all(i.state in (State.DONE, State.CANCELLED) for i in batch.items)
+        assert any("Switched to profile laptop; the transfer list starts afresh" in n for n in notices(app))
+        queue = app.ctx.transfer_queue()
+        assert queue is not old and not queue.items
+        # a plan made before the switch (its worker was still running) is dropped, not sent with the old client
+        from cwos_tui.cloud.transfer_plan import Plan
+        from cwos_tui.ui.panes.object_transfers import PlanReady
+
+        stale = Plan()
+        stale.jobs.append(Job("up", bucket, "stale.txt", tmp_path / "f.txt", 1))
+        app.objects.post_message(PlanReady(stale, "to s3://stale", client, True, old_services))
+        await wait_for(pilot, lambda: any("The profile changed meanwhile" in n for n in notices(app)), "dropped")
+        assert not queue.items
+        app.open_location(bucket, "")
+        await wait_for(pilot, lambda: app.objects.complete and app.objects.bucket == bucket, "listed")
+        await pilot.press("colon", *f"upload {tmp_path / 'later.txt'}", "enter")
+        await wait_for(pilot, lambda: any(n.startswith("Uploaded 1 of 1") for n in notices(app)), "uploaded")
+        [new_batch] = queue.batches.values()
+        used = queue._clients[new_batch.id]._get_credentials()  # the client the queue ran it with
+        assert used.access_key == laptop_key
+        storage = app.services.storage
+        assert await storage.get_object_range(bucket, "later.txt", 0, 100) == b"uploaded as laptop"

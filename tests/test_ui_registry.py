@@ -15,6 +15,7 @@ from cwos_tui.ui.modals.help import HelpScreen
 from cwos_tui.ui.modals.policy_editor import PolicyEditorScreen
 from cwos_tui.ui.modals.policy_view import PolicyViewScreen
 from cwos_tui.ui.modals.preview import PreviewScreen
+from cwos_tui.ui.modals.progress import ProgressScreen
 from cwos_tui.ui.modals.secret_once import SavedCheckScreen, SecretOnceScreen
 from cwos_tui.ui.modals.transfer_conflict import ConflictScreen
 from cwos_tui.ui.modals.uploads import UploadsScreen
@@ -36,6 +37,7 @@ SCREENS = {
     "bucket-editor": (BucketEditorScreen,),
     "bucket-form": (BucketCreateScreen, BucketSettingsScreen),
     "conflict": (ConflictScreen,),
+    "progress": (ProgressScreen,),
 }
 
 

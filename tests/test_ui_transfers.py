@@ -171,3 +171,41 @@ def test_transfers_pane_snapshot(sandbox, snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+async def test_tab_completes_local_paths_after_upload_and_download(sandbox, tmp_path, monkeypatch):
+    """`:upload` completes files and folders (shell-quoted, the last word only), `:download` folders only;
+    hidden entries only once a dot is typed; relative paths from the working folder, absolute ones too."""
+    from cwos_tui.ui.widgets.command_bar import CommandBar
+
+    for folder in ("data", "docs", ".hidden", "my folder"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "notes.txt").write_text("n")
+    (tmp_path / "my folder" / "file one.txt").write_text("f")
+    monkeypatch.chdir(tmp_path)
+    app = make_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.query_one(CommandBar)
+
+        async def tab(typed: str, expected: str) -> None:
+            await pilot.press("escape") if bar.display else None
+            await pilot.press("colon", *typed, "tab")
+            await wait_for(pilot, lambda: bar.value == expected, f"{typed!r} -> {expected!r} (got {bar.value!r})")
+
+        await tab("downl", "download ")
+        await tab("upload no", "upload notes.txt")
+        await tab("upload notes.txt d", "upload notes.txt d")  # two matches: both shown, Tab picks
+        await wait_for(pilot, lambda: bar.hint == "data/  docs/", f"the candidates (got {bar.hint!r})")
+        await pilot.press("tab")
+        assert bar.value == "upload notes.txt data/"
+        await tab("upload my", "upload 'my folder/'")
+        await pilot.press("f", "tab")  # on inside the quoted folder
+        await wait_for(pilot, lambda: bar.value == "upload 'my folder/file one.txt'", "into the folder")
+        await tab("upload ", "upload ")
+        await wait_for(pilot, lambda: bar.hint == "data/  docs/  'my folder/'  notes.txt", f"no hidden ({bar.hint!r})")
+        await tab("upload .h", "upload .hidden/")
+        await tab("download ", "download ")
+        await wait_for(pilot, lambda: bar.hint == "data/  docs/  my folder/", f"folders only ({bar.hint!r})")
+        await tab(f"download {tmp_path}/my", f"download {tmp_path}/my folder/")  # one folder, spaces as typed
+        await tab("upload nothing-here", "upload nothing-here")
+        await wait_for(pilot, lambda: bar.hint == "no completion", "said so")

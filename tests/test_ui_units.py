@@ -83,3 +83,23 @@ def test_narrow_lists_drop_columns_marked_hide_below_and_keep_the_rest_aligned()
     narrow = rows._widths(78)
     assert narrow[2] == 0 and narrow[0] == 10 and narrow[3] == 9
     assert sum(w + 1 for w in narrow if w) - 1 == 78
+
+
+def test_path_completion_words_quotes_home_and_hidden(tmp_path, monkeypatch):
+    from cwos_tui.ui.path_completion import complete_paths, last_word_start, local_candidates, unquote
+
+    (tmp_path / "a b").mkdir()
+    (tmp_path / "a b" / "c.txt").write_text("c")
+    (tmp_path / ".dot").write_text("d")
+    (tmp_path / "plain.txt").write_text("p")
+    assert last_word_start("x 'a b/c") == 2 and last_word_start(r"x a\ b") == 2 and last_word_start("x ") == 2
+    assert unquote("'a b/c") == "a b/c" and unquote(r"a\ b") == "a b" and unquote('"a b') == "a b"
+    assert local_candidates("", cwd=tmp_path) == ["a b/", "plain.txt"]  # no hidden entries
+    assert local_candidates(".", cwd=tmp_path) == [".dot"]
+    assert local_candidates(str(tmp_path) + "/", dirs_only=True) == [f"{tmp_path}/a b/"]
+    assert local_candidates("nowhere/x", cwd=tmp_path) == [] and local_candidates("plain.txt/", cwd=tmp_path) == []
+    assert complete_paths("upload", "plain.txt 'a b/", words=True, dirs_only=False, cwd=tmp_path) == [
+        "upload plain.txt 'a b/c.txt'"]
+    assert complete_paths("get", "a", words=False, dirs_only=True, cwd=tmp_path) == ["get a b/"]
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert local_candidates("~") == ["~/"] and local_candidates("~/pl") == ["~/plain.txt"]

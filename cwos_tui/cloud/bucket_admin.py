@@ -9,6 +9,7 @@ polls with backoff and reports each attempt, up to five minutes by default (what
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,12 +145,15 @@ async def abort_uploads(storage: StorageService, bucket: str) -> int:
 
 
 async def empty_bucket(storage: StorageService, bucket: str,
-                       on_progress: Callable[[int], None] | None = None) -> int:
+                       on_progress: Callable[[int], None] | None = None, stop: threading.Event | None = None) -> int:
     """Delete every object version and delete marker, in batches of 1,000; returns how many were deleted.
-    Incomplete uploads are aborted first. A per-key failure raises (nothing is reported done that is not)."""
+    Incomplete uploads are aborted first. A per-key failure raises (nothing is reported done that is not).
+    `stop`, once set, ends the job after the batch in flight (the caller tells emptied from stopped by it)."""
     await abort_uploads(storage, bucket)
     deleted = 0
     while True:
+        if stop is not None and stop.is_set():
+            return deleted
         page = await storage.list_object_versions(bucket, max_keys=_BATCH)
         batch = [{"Key": v.key, "VersionId": v.version_id} for v in page.versions]
         if not batch:

@@ -3,7 +3,8 @@
 Guarantees: an upload that is cancelled or fails has its multipart upload aborted (nothing hidden keeps
 costing money); a download is written to a random temporary file in the target folder (created with
 O_EXCL) and renamed to its name only when complete and verified (size, and the MD5 where the ETag is
-one); an existing file is replaced only when the user said so.
+one, or the parts' MD5s where it is a multipart ETag: `transfer_verify.py`); an existing file is replaced
+only when the user said so.
 """
 
 from __future__ import annotations
@@ -18,19 +19,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cwos_tui.cloud.errors import CloudError, NetworkError, NotFound, RateLimited, ServerError, Unavailable
+from cwos_tui.cloud.errors import NetworkError, NotFound, RateLimited, ServerError, Unavailable
 from cwos_tui.cloud.s3_models import map_error
 from cwos_tui.cloud.transfer_model import Cancelled, Transfer
 from cwos_tui.cloud.transfer_names import TEMP_PREFIX
+from cwos_tui.cloud.transfer_verify import (
+    PartHasher,
+    VerifyError,
+    check_file_md5,
+    check_parts,
+    learn_part_size,
+    multipart_etag,
+    plain_md5,
+)
 
 T = TypeVar("T")
 READ_CHUNK = 1024 * 1024
 ATTEMPTS = 4  # ours, on top of botocore's own retries (a body cut off mid-read is not retried by botocore)
 MAX_PARTS = 10_000
-
-
-class VerifyError(CloudError):
-    """What arrived is not what the server said it sent (size or checksum)."""
 
 
 @dataclass
@@ -83,12 +89,6 @@ def part_ranges(size: int, part_size: int) -> list[tuple[int, int]]:
     while size > part_size * MAX_PARTS:
         part_size *= 2
     return [(offset, min(part_size, size - offset)) for offset in range(0, size, part_size)]
-
-
-def plain_md5(etag: str) -> str:
-    """The ETag as an MD5 hex digest when it is one (single-part uploads), else ""."""
-    value = etag.strip().strip('"').lower()
-    return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else ""
 
 
 def run_parts(engine: Engine, item: Transfer, work: Callable[[int, int, int], T],
@@ -198,13 +198,17 @@ def download(engine: Engine, item: Transfer) -> None:
         with engine.slot():
             head = engine.client.head_object(Bucket=item.bucket, Key=item.key)
         item.size, item.etag = int(head.get("ContentLength", 0)), str(head.get("ETag", ""))
+    part_size = 0
+    if multipart_etag(item.etag) is not None:
+        with engine.slot():
+            part_size = learn_part_size(engine.client, item.bucket, item.key, item.etag, item.size)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=".tmp")  # O_EXCL, random name
     try:
         os.fchmod(fd, 0o666 & ~engine.umask)
         if item.size <= engine.part_size:
-            _download_single(engine, item, fd)
+            _download_single(engine, item, fd, part_size)
         else:
-            _download_ranges(engine, item, fd)
+            _download_ranges(engine, item, fd, part_size)
         if os.fstat(fd).st_size != item.size:
             raise VerifyError(f"got {os.fstat(fd).st_size:,} bytes of {item.size:,}")
         os.close(fd)
@@ -251,12 +255,14 @@ def _chunks(body: Any, item: Transfer) -> Iterator[bytes]:
             yield chunk
 
 
-def _download_single(engine: Engine, item: Transfer, fd: int) -> None:
+def _download_single(engine: Engine, item: Transfer, fd: int, part_size: int) -> None:
+    """One GET; the MD5 of a plain ETag, or of each part of a multipart one, computed as it streams."""
     expected = plain_md5(item.etag)
 
     def fetch() -> None:
         written = 0
         digest = hashlib.md5(usedforsecurity=False)
+        parts = PartHasher(part_size, 0, item.size) if part_size else None
         with engine.slot():
             params: dict[str, Any] = {"Bucket": item.bucket, "Key": item.key}
             if item.etag:
@@ -265,12 +271,17 @@ def _download_single(engine: Engine, item: Transfer, fd: int) -> None:
             for chunk in _chunks(response["Body"], item):
                 os.pwrite(fd, chunk, written)
                 written += len(chunk)
-                digest.update(chunk)
+                if parts is not None:
+                    parts.update(chunk)
+                elif expected:
+                    digest.update(chunk)
                 engine.advance(item, len(chunk))
         if written != int(response.get("ContentLength", written)):
             raise VerifyError(f"got {written:,} bytes of {response.get('ContentLength'):,}")
         if expected and digest.hexdigest() != expected:
             raise VerifyError(f"MD5 {digest.hexdigest()} does not match the ETag {expected}")
+        if parts is not None:
+            check_parts(parts.digests, item.etag)
         item.size = written
 
     def restart() -> None:
@@ -280,14 +291,18 @@ def _download_single(engine: Engine, item: Transfer, fd: int) -> None:
     attempt(engine, item, fetch, restart)
 
 
-def _download_ranges(engine: Engine, item: Transfer, fd: int) -> None:
-    """Ranged GETs in parallel, each pinned to the ETag (If-Match), written in place with pwrite."""
+def _download_ranges(engine: Engine, item: Transfer, fd: int, part_size: int) -> None:
+    """Ranged GETs in parallel, each pinned to the ETag (If-Match), written in place with pwrite. With a
+    known part size the ranges are whole parts, hashed as they stream; a plain ETag is checked at the end."""
     os.ftruncate(fd, item.size)
+    step = part_size * max(1, engine.part_size // part_size) if part_size else engine.part_size
+    digests: dict[int, bytes] = {}
 
     def part(_: int, offset: int, length: int) -> None:
         moved = [0]
 
         def fetch() -> None:
+            hasher = PartHasher(part_size, offset, item.size) if part_size else None
             with engine.slot():
                 response = engine.client.get_object(Bucket=item.bucket, Key=item.key, IfMatch=item.etag,
                                                     Range=f"bytes={offset}-{offset + length - 1}")
@@ -296,9 +311,13 @@ def _download_ranges(engine: Engine, item: Transfer, fd: int) -> None:
                     os.pwrite(fd, chunk, position)
                     position += len(chunk)
                     moved[0] += len(chunk)
+                    if hasher is not None:
+                        hasher.update(chunk)
                     engine.advance(item, len(chunk))
             if position - offset != length:
                 raise VerifyError(f"range at {offset:,}: got {position - offset:,} bytes of {length:,}")
+            if hasher is not None:
+                digests.update(hasher.digests)  # whole parts of this range only (dict updates are atomic)
 
         def restart() -> None:
             engine.advance(item, -moved[0])
@@ -306,4 +325,8 @@ def _download_ranges(engine: Engine, item: Transfer, fd: int) -> None:
 
         attempt(engine, item, fetch, restart)
 
-    run_parts(engine, item, part, part_ranges(item.size, engine.part_size))
+    run_parts(engine, item, part, part_ranges(item.size, step))
+    if part_size:
+        check_parts(digests, item.etag)
+    elif expected := plain_md5(item.etag):
+        check_file_md5(fd, item.size, expected)

@@ -30,26 +30,60 @@ class Cancelled(Exception):
     """Raised inside a worker when its transfer was cancelled."""
 
 
-@dataclass(eq=False)
-class Transfer:
-    """One file moving one way. `size` is -1 while unknown; `done` counts bytes moved so far."""
+@dataclass(frozen=True)
+class Job:
+    """A transfer to queue: upload `path` to `bucket/key`, or download `bucket/key` to `path`."""
 
-    id: int
-    batch: int
     direction: Direction
     bucket: str
     key: str
     path: Path
     size: int = -1
     etag: str = ""
-    #: downloads: replace an existing local file (the user said so); otherwise never
     overwrite: bool = False
+
+
+@dataclass(eq=False)
+class Transfer:
+    """One queued `Job` and how it goes. `size` is -1 while unknown (a download learns it, and the ETag, from
+    the server); `done` counts bytes moved so far."""
+
+    id: int
+    batch: int
+    job: Job
+    size: int = -1
+    etag: str = ""
     state: State = State.QUEUED
     done: int = 0
     error: str = ""
     started: float = 0.0
     finished: float = 0.0
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @classmethod
+    def of(cls, transfer_id: int, batch: int, job: Job) -> Transfer:
+        return cls(transfer_id, batch, job, job.size, job.etag)
+
+    @property
+    def direction(self) -> Direction:
+        return self.job.direction
+
+    @property
+    def bucket(self) -> str:
+        return self.job.bucket
+
+    @property
+    def key(self) -> str:
+        return self.job.key
+
+    @property
+    def path(self) -> Path:
+        return self.job.path
+
+    @property
+    def overwrite(self) -> bool:
+        """Downloads: replace an existing local file (the user said so); otherwise never."""
+        return self.job.overwrite
 
     @property
     def name(self) -> str:
@@ -67,19 +101,6 @@ class Transfer:
         if self.state is not State.RUNNING or rate <= 0 or self.size < 0:
             return None
         return max(0.0, (self.size - self.done) / rate)
-
-
-@dataclass(frozen=True)
-class Job:
-    """A transfer to queue: upload `path` to `bucket/key`, or download `bucket/key` to `path`."""
-
-    direction: Direction
-    bucket: str
-    key: str
-    path: Path
-    size: int = -1
-    etag: str = ""
-    overwrite: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import ModalScreen
@@ -51,6 +52,9 @@ else:
 
 log = logging.getLogger(__name__)
 #: What a control-plane pane says on a profile without an API token (storage panes still work).
+#: `:` words after which Tab completes local paths: upload's (files and folders), download's (folders)
+PATH_COMMANDS = {name: c.id for c in commands.COMMANDS if c.id in ("objects.upload", "objects.download")
+                 for name in (*c.aliases, c.id)}
 NO_TOKEN_LINE = "No API token in this profile; control-plane panes need one: press 1, then n"
 
 
@@ -198,15 +202,22 @@ class AppCommands(_AppBase):
 
     # ---- the `:` / `/` bar ---------------------------------------------------------------------
 
-    def complete(self, mode: str, text: str) -> list[str]:
-        """Tab in the bar: command names, then bucket names and prefixes already loaded."""
+    def complete(self, mode: str, text: str) -> list[str] | Awaitable[list[str]]:
+        """Tab in the bar: command names, then bucket names and prefixes already loaded, and local paths
+        (read in a thread) after `:upload` (files and folders) and `:download` (folders)."""
         if mode == "filter":
             return []
         head, _, rest = text.partition(" ")
         if not _:
-            return [f"{name} " if name in ("b", "o", "setup") else name for name in commands.completions(head)]
+            spaced = ("b", "o", "setup", *PATH_COMMANDS)
+            return [f"{name} " if name in spaced else name for name in commands.completions(head)]
         if head in ("b", "bucket", "buckets", "o", "obj", "objects"):
             return [f"{head} {candidate}" for candidate in self.location_candidates(rest)]
+        if head in PATH_COMMANDS:
+            from cwos_tui.ui.path_completion import complete_paths
+
+            upload = PATH_COMMANDS[head] == "objects.upload"
+            return asyncio.to_thread(complete_paths, head, rest, words=upload, dirs_only=not upload)
         return []
 
     def location_candidates(self, typed: str) -> list[str]:

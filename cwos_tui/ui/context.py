@@ -76,6 +76,12 @@ class AppContext:
     def transfers_running(self) -> int:
         return self._transfers.active if self._transfers is not None else 0
 
+    def detach_transfers(self) -> TransferQueue | None:
+        """Take the queue away (a change of connection: the next transfer gets a fresh queue, so nothing
+        runs or is retried with the old connection's client). Shut the one returned down in a thread."""
+        queue, self._transfers = self._transfers, None
+        return queue
+
     def shutdown_transfers(self, timeout: float = 30.0) -> bool:
         """Cancel what runs and wait until uploads are aborted and temp files removed. Blocking."""
         return self._transfers.shutdown(timeout) if self._transfers is not None else True

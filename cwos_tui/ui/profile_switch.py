@@ -39,6 +39,15 @@ class ProfileLoaded(Message):
         self.connection = connection
 
 
+class TransfersStopped(Message):
+    """The old connection's transfers are cancelled and cleaned up (or were none): switch now."""
+
+    def __init__(self, connection: Connection, clean: bool) -> None:
+        super().__init__()
+        self.connection = connection
+        self.clean = clean
+
+
 class ProfilesListed(Message):
     """`:profile` without a name: the saved profiles and the active one."""
 
@@ -117,8 +126,48 @@ class ProfileSwitching(_AppBase):
         self._install(connection)
 
     def _install(self, connection: Connection) -> None:
+        """Transfers run with the connection's client: running ones are cancelled first (after asking, as
+        quitting does), and the new profile starts with an empty transfer queue."""
+        running = self.ctx.transfers_running
+        if not running:
+            self._stop_transfers_then(connection)
+            return
+        from cwos_tui.ui.modals.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._stop_transfers_then(connection)
+            else:
+                self.notify("Profile not switched: the transfers go on.", markup=False)
+
+        self.push_screen(ConfirmScreen(
+            f"{running:,} transfer(s) still running with profile {self.ctx.connection.profile_name}. "
+            f"Switch to {connection.profile_name} and cancel them?",
+            "Uploads are aborted, partial downloads removed.", confirm_label="Switch"), answered)
+
+    def _stop_transfers_then(self, connection: Connection) -> None:
+        queue = self.ctx.detach_transfers()
+        if queue is None:
+            self._switch(connection, had_transfers=False, clean=True)
+            return
+
+        async def stop() -> None:
+            clean = await asyncio.to_thread(queue.shutdown)
+            self.post_message(TransfersStopped(connection, clean))
+
+        self.run_worker(stop(), group="profile-transfers", exit_on_error=False)
+
+    def on_transfers_stopped(self, message: TransfersStopped) -> None:
+        self._switch(message.connection, had_transfers=True, clean=message.clean)
+
+    def _switch(self, connection: Connection, *, had_transfers: bool, clean: bool) -> None:
         self.use_connection(connection)
-        self.notify(safe_text(f"Switched to profile {connection.profile_name}"), markup=False)
+        text = f"Switched to profile {connection.profile_name}"
+        if had_transfers:
+            text += "; the transfer list starts afresh"
+        if not clean:
+            text += " (some transfers could not be cleaned up in time)"
+        self.notify(safe_text(text), markup=False, severity="information" if clean else "warning")
 
 
 class ProfileCommands(Provider):

@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import re
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,8 @@ async def _modal_shots(app: CwosApp, pilot: Any, out: Path) -> list[Path]:
     await pilot.press("escape")
     await pilot.pause(0.2)
     written += await _editor_shots(app, pilot, out)
+    written += await _bucket_shots(app, pilot, out)
+    written += await _transfer_shots(app, pilot, out)
     app.run_command("app.setup", "")
     await pilot.pause(0.5)
     app.save_screenshot("wizard.svg", path=str(out))
@@ -111,6 +115,68 @@ async def _editor_shots(app: CwosApp, pilot: Any, out: Path) -> list[Path]:
     await pilot.press("escape")
     await pilot.pause(0.2)
     return [out / "policy-editor.svg", out / "preview.svg"]
+
+
+async def _until(pilot: Any, condition: Callable[[], object], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+def _showing(app: CwosApp, screen: type) -> bool:
+    return isinstance(app.screen, screen)
+
+
+async def _bucket_shots(app: CwosApp, pilot: Any, out: Path) -> list[Path]:
+    """The create dialog with a name the rules refuse, the settings form and the lifecycle editor."""
+    from cwos_tui.ui.modals.bucket_editor import BucketEditorScreen
+    from cwos_tui.ui.modals.bucket_forms import BucketCreateScreen, BucketSettingsScreen
+
+    app.show_pane("buckets")
+    await _until(pilot, lambda: app.pane().complete)
+    app.pane().apply_filter("training-data")
+    await _until(pilot, lambda: app.pane().row_list.count == 1)
+    shots = [("n", BucketCreateScreen, "bucket-create.svg", "My_Bucket"), ("e", BucketSettingsScreen,
+             "bucket-settings.svg", ""), ("L", BucketEditorScreen, "bucket-lifecycle.svg", "")]
+    for key, screen, name, typed in shots:
+        await pilot.press(key)
+        await _until(pilot, partial(_showing, app, screen))
+        if typed:
+            await pilot.press(*typed)
+            await pilot.pause(0.3)
+        app.save_screenshot(name, path=str(out))
+        for _ in range(3):  # the editor's first Esc may only leave its text area
+            if not _showing(app, screen):
+                break
+            await pilot.press("escape")
+            await pilot.pause(0.3)
+    app.pane().apply_filter("")
+    return [out / name for _, _, name, _ in shots]
+
+
+async def _transfer_shots(app: CwosApp, pilot: Any, out: Path) -> list[Path]:
+    """The Transfers pane after two uploads and a download of an object that is not there."""
+    import tempfile
+
+    from cwos_tui.cloud.transfer_model import Job
+
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        (folder / "model.safetensors").write_bytes(b"w" * 3_500_000)
+        (folder / "notes.txt").write_bytes(b"hello")
+        client = await app.services.storage.run_with_client("transfers", lambda c: c)
+        queue = app.ctx.transfer_queue()
+        bucket = "model-checkpoints"
+        ups = queue.submit(client, [Job("up", bucket, "uploads/model.safetensors", folder / "model.safetensors"),
+                                    Job("up", bucket, "uploads/notes.txt", folder / "notes.txt")])
+        await queue.finished(ups)
+        down = queue.submit(client, [Job("down", bucket, "uploads/missing.bin", folder / "missing.bin")])
+        await queue.finished(down)
+        app.show_pane("transfers")
+        await _until(pilot, lambda: app.pane().complete)
+        app.save_screenshot("transfers.svg", path=str(out))
+    return [out / "transfers.svg"]
 
 
 def main() -> int:

@@ -10,10 +10,13 @@ CONFIRM = frozenset({"confirm"})
 HELP = frozenset({"help"})
 DETAIL = frozenset({"detail"})
 WIZARD = frozenset({"wizard"})
+PROGRESS = frozenset({"progress"})
 
 COMMANDS: tuple[Command, ...] = (
     Command("dialog.cancel", "Cancel", "escape", "Close the dialog without doing anything.",
             contexts=DIALOG | CONFIRM, footer="Cancel", action="cancel"),
+    Command("progress.stop", "Stop", "escape", "Stop the job after the batch in flight; what is done stays done.",
+            contexts=PROGRESS, footer="Stop", action="stop"),
     Command("confirm.no", "No", "n", "Answer no: nothing is changed.", contexts=CONFIRM, show=False,
             action="cancel"),
     Command("help.close", "Close help", "escape,f1,question_mark,q", "Close this help.", contexts=HELP,

@@ -208,8 +208,8 @@ class BucketCreateScreen(InlineForm[str | None]):
         self.dismiss(None)
 
 
-#: apply(update) -> the effective settings
-ApplySettings = Callable[[BucketSettingsUpdate], Awaitable[BucketSettings]]
+#: apply(update or None, switch on the org's bucket audit logging first) -> the effective settings
+ApplySettings = Callable[[BucketSettingsUpdate | None, bool], Awaitable[BucketSettings]]
 
 
 class BucketSettingsScreen(InlineForm[BucketSettings | None]):
@@ -235,15 +235,19 @@ class BucketSettingsScreen(InlineForm[BucketSettings | None]):
             yield Label(f"Capacity cap (now {shown}); blank leaves it, e.g. 500GiB")
             yield Input("", placeholder="unchanged", id="bf-cap")
             yield Static("A cap of 0 blocks all new STANDARD writes.", classes="bf-check", markup=False)
-            yield Checkbox("Bucket audit logging (the org must have it enabled)", current.audit_logging_enabled,
-                           id="bf-audit")
+            with Horizontal():  # one row: the org switch is only ever needed with the bucket's
+                yield Checkbox("Bucket audit logging", current.audit_logging_enabled, id="bf-audit")
+                org = Checkbox("Switch it on for the org first", False, id="bf-org-audit")
+                org.tooltip = "SetOrganizationSettings: every bucket of the org may then log; it cannot be read back"
+                yield org
             yield from self.buttons("Apply")
 
     def on_mount(self) -> None:
         self.query_one("#bf-archive", Checkbox).focus()
 
-    def change(self) -> BucketSettingsUpdate:
-        """Only what differs from the current settings is sent (omitted fields stay unchanged)."""
+    def change(self) -> BucketSettingsUpdate | None:
+        """Only what differs from the current settings is sent (omitted fields stay unchanged); None when
+        only the org switch is asked for."""
         current = self.current
         fields: dict[str, Any] = {}
         archive = self.query_one("#bf-archive", Checkbox).value
@@ -262,6 +266,8 @@ class BucketSettingsScreen(InlineForm[BucketSettings | None]):
         if audit != current.audit_logging_enabled:
             fields["audit_logging_enabled"] = audit
         if not fields:
+            if self.query_one("#bf-org-audit", Checkbox).value:
+                return None
             raise ValueError("nothing changed")
         return BucketSettingsUpdate(**fields)
 
@@ -274,4 +280,4 @@ class BucketSettingsScreen(InlineForm[BucketSettings | None]):
             self.query_one("#bf-problem", Static).update(safe_text(f"Not sent: {exc}."))
             return
         self.progress("Applying…")
-        self.run_request(self.apply(update))
+        self.run_request(self.apply(update, self.query_one("#bf-org-audit", Checkbox).value))

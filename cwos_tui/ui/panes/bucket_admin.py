@@ -8,6 +8,7 @@ are handled here. Workers only fetch and post; the handlers open the dialogs.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from cwos_tui.cloud.bucket_rules import (
 from cwos_tui.ui.handlers import Handler
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
+from cwos_tui.ui.modals.progress import ProgressScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.panes.base import Notice
@@ -60,13 +62,18 @@ class BucketLoaded(Message):
 
 
 class BucketProgress(Message):
-    def __init__(self, text: str) -> None:
+    """How far emptying a bucket got; `ended`: the job is over (its result or error follows)."""
+
+    def __init__(self, text: str, *, ended: bool = False) -> None:
         super().__init__()
         self.text = text
+        self.ended = ended
 
 
 class BucketAdmin(_Base):
     """Mixed into the Buckets pane (a `Pane`)."""
+
+    _emptying: ProgressScreen | None = None
 
     def handlers(self) -> dict[str, Handler]:
         return {**super().handlers(), "buckets.create": self.create_bucket, "buckets.delete": self.delete_bucket,
@@ -138,19 +145,45 @@ class BucketAdmin(_Base):
             confirm_label="Empty and delete",
             warning="Every object, every version and every delete marker is deleted for good. " + uploads)
 
-        async def empty_and_delete(_: object) -> Notice:
-            def progress(deleted: int) -> None:
-                self.post_message(BucketProgress(f"Emptying {bucket}: {deleted:,} deleted…"))
+        self.app.push_screen(ask, lambda yes: self._empty_and_delete(bucket, contents) if yes else None)
 
-            deleted = await bucket_admin.empty_bucket(storage, bucket, progress)
-            await bucket_admin.delete_bucket(storage, bucket)
+    def _empty_and_delete(self, bucket: str, contents: BucketContents) -> None:
+        """Empty `bucket` behind a progress dialog that Esc stops (the bucket is then kept), then delete it."""
+        storage = self.services.storage
+        stop = threading.Event()
+        total = contents.objects + contents.versions + contents.delete_markers
+        self._emptying = ProgressScreen(f"Emptying bucket {bucket}", f"Deleting {contents.describe()}…",
+                                        "Esc stops after the batch in flight; the bucket is then kept.", stop)
+        self.app.push_screen(self._emptying)
+
+        def progress(deleted: int) -> None:
+            of = f" of {total:,}" if contents.complete else ""
+            self.post_message(BucketProgress(f"Emptying {bucket}: {deleted:,}{of} deleted…"))
+
+        async def work() -> Notice:
+            try:
+                deleted = await bucket_admin.empty_bucket(storage, bucket, progress, stop)
+                if stop.is_set():
+                    left = f", about {max(total - deleted, 0):,} left" if contents.complete else ""
+                    return Notice(f"Stopped emptying bucket {bucket}: {deleted:,} versions and markers deleted"
+                                  f"{left}. The bucket is kept.", warning=True)
+                await bucket_admin.delete_bucket(storage, bucket)
+            finally:
+                self.post_message(BucketProgress("", ended=True))
             return Notice(f"Emptied bucket {bucket} ({deleted:,} versions and markers deleted) and deleted it")
 
-        mutate(self, ask, empty_and_delete, f"empty and delete bucket {bucket}")
+        run_work(self, work(), f"empty and delete bucket {bucket}", "mutation")
 
     def on_bucket_progress(self, message: BucketProgress) -> None:
         message.stop()
+        screen, self._emptying = self._emptying, (None if message.ended else self._emptying)
+        if message.ended:
+            if screen is not None:
+                screen.close()
+            return
         self.set_state(message.text)
+        if screen is not None:  # its title names the bucket already
+            screen.show(message.text.partition(": ")[2] or message.text)
 
     # ---- details ---------------------------------------------------------------------------------
 
@@ -228,12 +261,18 @@ class BucketAdmin(_Base):
 
         client = self.services.control_plane
 
-        async def apply(update: BucketSettingsUpdate) -> BucketSettings:
-            return await client.set_bucket_settings(bucket, update)
+        org_switched = [False]
+
+        async def apply(update: BucketSettingsUpdate | None, org_audit: bool) -> BucketSettings:
+            if org_audit:  # the bucket's audit logging is refused until the org's is on
+                await client.set_org_settings(bucket_audit_logging_enabled=True)
+                org_switched[0] = True
+            return current if update is None else await client.set_bucket_settings(bucket, update)
 
         def done(settings: BucketSettings | None) -> None:
             if settings is not None:
-                self.post_message(Notice(f"Applied the settings of bucket {bucket}"))
+                org = " (bucket audit logging switched on for the organization)" if org_switched[0] else ""
+                self.post_message(Notice(f"Applied the settings of bucket {bucket}{org}"))
 
         self.app.push_screen(BucketSettingsScreen(bucket, current, apply), done)
 

@@ -29,9 +29,12 @@ PLAN_GROUP = "transfer-plan"
 
 
 class PlanReady(Message):
-    def __init__(self, plan: Plan, label: str, client: Any, upload: bool) -> None:
+    """A plan and the S3 client of the connection it was made with (`services`)."""
+
+    def __init__(self, plan: Plan, label: str, client: Any, upload: bool, services: object) -> None:
         super().__init__()
         self.plan, self.label, self.client, self.upload = plan, label, client, upload
+        self.services = services
 
 
 class ObjectTransfers(ObjectChanges):
@@ -60,13 +63,14 @@ class ObjectTransfers(ObjectChanges):
             self._open_bar("upload ")
             return
         paths = [expand_path(p) for p in typed]
-        storage, bucket, prefix = self.services.storage, self.bucket, self.prefix
+        services = self.services
+        storage, bucket, prefix = services.storage, self.bucket, self.prefix
 
         async def work() -> PlanReady:
             plan = await asyncio.to_thread(plan_upload, paths, bucket, prefix)
             await find_existing(storage, plan)
             client = await storage.run_with_client("transfers", lambda c: c)
-            return PlanReady(plan, f"to s3://{bucket}/{prefix}", client, True)
+            return PlanReady(plan, f"to s3://{bucket}/{prefix}", client, True, services)
 
         run_work(self, work(), "plan upload", PLAN_GROUP)
 
@@ -95,14 +99,15 @@ class ObjectTransfers(ObjectChanges):
             kind, key = row.value
             (prefixes if kind == "prefix" else keys).append(key)
         root = self.download_dir(argument)
-        storage, bucket, base = self.services.storage, self.bucket, self.prefix
+        services = self.services
+        storage, bucket, base = services.storage, self.bucket, self.prefix
 
         async def work() -> PlanReady:
             if not await asyncio.to_thread(root.is_dir):
                 raise NotADirectoryError(f"not a folder: {root}")
             plan = await plan_download(storage, bucket, base, keys, prefixes, root)
             client = await storage.run_with_client("transfers", lambda c: c)
-            return PlanReady(plan, f"to {root}", client, False)
+            return PlanReady(plan, f"to {root}", client, False, services)
 
         run_work(self, work(), "plan download", PLAN_GROUP)
 
@@ -113,6 +118,8 @@ class ObjectTransfers(ObjectChanges):
         from cwos_tui.ui.modals.transfer_conflict import ConflictScreen
 
         message.stop()
+        if self._stale(message):
+            return
         plan = message.plan
         if not plan.conflicts:
             self._submit(message, plan.jobs)
@@ -143,7 +150,16 @@ class ObjectTransfers(ObjectChanges):
 
         ask()
 
+    def _stale(self, message: PlanReady) -> bool:
+        """Planned (or asked about) with the profile used before a switch: its client is closed."""
+        if message.services is self.services:
+            return False
+        self.app.notify("The profile changed meanwhile: nothing was transferred.", severity="warning", markup=False)
+        return True
+
     def _submit(self, message: PlanReady, jobs: list[Job]) -> None:
+        if self._stale(message):
+            return
         plan = message.plan
         if not jobs and not plan.skipped:
             self.app.notify("Nothing to transfer.", severity="warning")

@@ -9,8 +9,9 @@ plain text with control characters escaped, never as markup.
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from rich.segment import Segment
@@ -23,8 +24,9 @@ from textual.widgets import Input
 from cwos_tui.ui.text import safe_text
 
 Mode = Literal["command", "filter"]
-#: `completer(mode, text)` -> whole-line candidates for `text` (e.g. "b my-bucket/"), cheap and synchronous
-Completer = Callable[[Mode, str], list[str]]
+#: `completer(mode, text)` -> whole-line candidates for `text` (e.g. "b my-bucket/"): a list when it is cheap,
+#: an awaitable when it must look elsewhere (local folders are read in a thread); a stale answer is dropped
+Completer = Callable[[Mode, str], list[str] | Awaitable[list[str]]]
 
 PROMPTS: dict[Mode, str] = {"command": ":", "filter": "/"}
 PLACEHOLDERS: dict[Mode, str] = {
@@ -156,8 +158,22 @@ class CommandBar(Input):
             self._choice = (self._choice + step) % len(self.candidates)
             self._complete_to(self.candidates[self._choice])
             return
-        candidates = self.completer(self.mode, self.value) if self.completer else []
-        candidates = list(dict.fromkeys(candidates))  # no duplicates, order kept
+        found = self.completer(self.mode, self.value) if self.completer else []
+        if inspect.isawaitable(found):
+            self._complete_later(found, self.value)
+            return
+        self._offer(found)
+
+    def _complete_later(self, found: Awaitable[list[str]], typed: str) -> None:
+        async def wait() -> None:
+            candidates = await found
+            if self.value == typed and self.has_class("-open"):  # typed on meanwhile: a stale answer
+                self._offer(candidates)
+
+        self.run_worker(wait(), group="complete", exclusive=True, exit_on_error=False)
+
+    def _offer(self, found: list[str]) -> None:
+        candidates = list(dict.fromkeys(found))  # no duplicates, order kept
         self._clear_hints()
         if not candidates:
             self._show_hint("no completion")
