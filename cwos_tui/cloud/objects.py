@@ -68,13 +68,6 @@ async def object_details(storage: StorageService, bucket: str, key: str, presign
     )
 
 
-async def read_head(storage: StorageService, bucket: str, key: str, size: int, cap: int = PREVIEW_BYTES) -> bytes:
-    """At most `cap` bytes from the start of an object (nothing is asked of an empty one)."""
-    if size <= 0:
-        return b""
-    return await storage.get_object_range(bucket, key, 0, min(size, cap) - 1)
-
-
 async def copy_object(storage: StorageService, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
                       size: int) -> None:
     """Server-side copy; above 5 GiB part by part (UploadPartCopy), as CopyObject refuses those."""
