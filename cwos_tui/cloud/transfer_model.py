@@ -44,6 +44,8 @@ class Transfer:
     etag: str = ""
     #: downloads: replace an existing local file (the user said so); otherwise never
     overwrite: bool = False
+    #: downloads: this version of the key (GetObject's VersionId), not the current one
+    version_id: str = ""
     state: State = State.QUEUED
     done: int = 0
     error: str = ""
@@ -80,6 +82,7 @@ class Job:
     size: int = -1
     etag: str = ""
     overwrite: bool = False
+    version_id: str = ""  # downloads: one version of the key
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ class TransferQueue:
             for job in jobs:
                 self._next_id += 1
                 items.append(Transfer(self._next_id, batch_id, job.direction, job.bucket, job.key, job.path,
-                                      job.size, job.etag, job.overwrite))
+                                      job.size, job.etag, job.overwrite, job.version_id))
             self.items.extend(items)
             self._clients[batch_id] = client
             batch = self.batches[batch_id] = Batch(batch_id, tuple(items), label, tuple(skipped))

@@ -55,14 +55,19 @@ COMMANDS: tuple[Command, ...] = (
             "(`:download [DIR]`; the folder from settings otherwise). Existing files are never replaced unasked.",
             contexts=_OBJECTS, permission="s3:GetObject", resource="object", footer="Download", priority=34,
             aliases=("download", "get")),
-    Command("objects.versions", "Versions", "v", "Versions and delete markers of the selected object (restore, "
-            "delete a version).", contexts=_OBJECTS, permission="s3:ListBucketVersions", resource="bucket",
-            footer="Versions", priority=89, aliases=("versions",)),
+    Command("objects.versions", "Versions", "v", "Versions and delete markers of the selected object (preview, "
+            "download, restore or delete a version).", contexts=_OBJECTS, permission="s3:ListBucketVersions",
+            resource="bucket", footer="Versions", priority=89, aliases=("versions",)),
     Command("objects.uploads", "Incomplete uploads", "U", "Unfinished multipart uploads under this folder "
             "(abort one or all).", contexts=_OBJECTS, permission="s3:ListBucketMultipartUploads",
             resource="bucket", footer="Uploads", priority=90, aliases=("uploads",)),
     Command("versions.close", "Close versions", "escape,q", "Close the versions.", contexts=_VERSIONS,
             footer="Close", action="close"),
+    Command("versions.preview", "Preview version", "p", "Preview the selected version (Enter does too).",
+            contexts=_VERSIONS, footer="Preview", action="preview"),
+    Command("versions.download", "Download version", "D", "Download the selected version into the download "
+            "folder (`download_dir` in the settings); an existing file is never replaced unasked.",
+            contexts=_VERSIONS, footer="Download", action="download"),
     Command("versions.restore", "Restore version", "r", "Copy the selected version over the key.",
             contexts=_VERSIONS, footer="Restore", action="restore"),
     Command("versions.delete", "Delete version", "d", "Delete the selected version or delete marker for good.",
