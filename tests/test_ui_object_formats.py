@@ -79,6 +79,16 @@ def webp_lossless(width: int, height: int) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
 
 
+HOSTILE_COLUMN = "odd\x1b[31m\u202e[b]col"
+
+
+def hostile_parquet() -> bytes:
+    table = pa.table({HOSTILE_COLUMN: ["[red]m[/red]\x1b]8;;x\x07", "plain"]})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
 SMALL = parquet_bytes(40)
 GROUPED = parquet_bytes(200_000, row_group=2_000)  # ~4 MB in 100 row groups: the first one fits the cap
 ONE_GROUP = parquet_bytes(200_000)  # one big row group: more than the cap, schema only
@@ -86,6 +96,7 @@ OBJECTS = {
     "data/metrics.parquet": SMALL,
     "data/grouped.parquet": GROUPED,
     "data/one-group.parquet": ONE_GROUP,
+    "data/odd\x1b[7m.parquet": hostile_parquet(),
     "img/photo.png": png_bytes(640, 480),
     "img/grey.png": png_bytes(3, 2, colour=0, depth=16),
     "img/anim.gif": gif_bytes(320, 200),
@@ -212,3 +223,44 @@ def test_image_parser_refuses_what_it_cannot_read():
     assert image_info(b"GIF89a") is None and image_info(b"BM" + b"\x00" * 40) is None
     assert image_info(b"\xff\xd8\xff\xda\x00\x02") is None  # scan data before any frame header
     assert image_info(b"hello, world " * 10) is None
+
+
+async def test_hostile_names_and_values_in_a_parquet_preview_stay_inert(sandbox):
+    app = make_app(sandbox, initial_pane="objects")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_preview(app, pilot, sandbox, "data/odd\x1b[7m.parquet")
+        text = "\n".join(screen_text(app))
+        assert app.screen.kind == "parquet"
+        assert "Preview s3://formats/data/odd\\x1b[7m.parquet" in text
+        assert "odd\\x1b[31m\\u202e[b]col" in text and "[red]m[/red]\\x1b]8;;x\\x07" in text
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+
+
+async def test_escape_cancels_a_parquet_preview_waiting_for_its_footer(sandbox, monkeypatch):
+    app = make_app(sandbox, initial_pane="objects")
+    async with app.run_test(size=SIZE) as pilot:
+        await ensure_objects(app.services.storage, sandbox.zone)
+        app.open_location(BUCKET, "data/")
+        await wait_for(pilot, lambda: app.objects.complete and app.objects.store_list.held, "listed")
+        storage = app.services.storage
+        real = storage.get_object_range
+        asked, cancelled = [], asyncio.Event()
+
+        async def footer_hangs(bucket, key, start, end, version_id=None):
+            asked.append((start, end))
+            if len(asked) == 1:
+                return await real(bucket, key, start, end, version_id=version_id)  # the last 8 bytes
+            try:
+                await asyncio.Event().wait()  # the footer never comes
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+
+        monkeypatch.setattr(storage, "get_object_range", footer_hangs)
+        assert app.objects.store_list.select_value(("object", "data/grouped.parquet"))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: len(asked) == 2, "the footer asked for")
+        assert asked[0] == (len(GROUPED) - 8, len(GROUPED) - 1) and asked[1][1] == len(GROUPED) - 9
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: cancelled.is_set(), "the read was cancelled")
+        assert not isinstance(app.screen, PreviewScreen)

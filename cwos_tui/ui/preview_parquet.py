@@ -33,7 +33,8 @@ def _rows_table(parquet: ParquetPreview) -> Table:
 
 def render_parquet(parquet: ParquetPreview, read: int) -> Preview:
     groups = f"{parquet.row_groups:,} row group{'' if parquet.row_groups == 1 else 's'}"
-    summary = f"Parquet: {parquet.rows_total:,} rows, {len(parquet.schema)} columns, {groups}"
+    columns = f"{len(parquet.schema)} column{'' if len(parquet.schema) == 1 else 's'}"
+    summary = f"Parquet: {parquet.rows_total:,} row{'' if parquet.rows_total == 1 else 's'}, {columns}, {groups}"
     parts: list[RenderableType] = [Text(summary, style="bold"), Text("Schema"), _schema_table(parquet)]
     if parquet.rows:
         parts += [Text(f"First {len(parquet.rows):,} rows (row group 1)"), _rows_table(parquet)]
