@@ -264,3 +264,12 @@ async def test_escape_cancels_a_parquet_preview_waiting_for_its_footer(sandbox, 
         await pilot.press("escape")
         await wait_for(pilot, lambda: cancelled.is_set(), "the read was cancelled")
         assert not isinstance(app.screen, PreviewScreen)
+
+
+def test_neither_the_app_nor_the_preview_loads_pyarrow_before_a_parquet_preview():
+    import subprocess
+
+    code = ("import sys, cwos_tui.ui.app, cwos_tui.ui.modals.preview, cwos_tui.ui.modals.versions;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyarrow'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
