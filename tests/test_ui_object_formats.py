@@ -40,14 +40,15 @@ def parquet_bytes(rows: int, row_group: int | None = None) -> bytes:
 
 
 def png_bytes(width: int, height: int, colour: int = 6, depth: int = 8) -> bytes:
-    """A real PNG (zlib + struct): RGBA pixels of one colour."""
+    """A real PNG (zlib + struct) of one colour; stored, not compressed, so its bytes (in the picture's hex
+    dump) are the same with any zlib."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
     raw = b"".join(b"\x00" + bytes([200, 30, 60, 255][:channels]) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 0)) + chunk(b"IEND", b"")
 
 
 def gif_bytes(width: int, height: int) -> bytes:
@@ -97,7 +98,7 @@ OBJECTS = {
     "data/grouped.parquet": GROUPED,
     "data/one-group.parquet": ONE_GROUP,
     "data/odd\x1b[7m.parquet": hostile_parquet(),
-    "img/photo.png": png_bytes(640, 480),
+    "img/photo.png": png_bytes(64, 48),
     "img/grey.png": png_bytes(3, 2, colour=0, depth=16),
     "img/anim.gif": gif_bytes(320, 200),
     "img/scan.bmp": bmp_bytes(5, 4),
@@ -147,6 +148,15 @@ def test_parquet_preview_snapshot(private_sandbox, snap_compare):
         await open_preview(app, pilot, private_sandbox, "data/metrics.parquet")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=prepare)
+
+
+def test_image_preview_snapshot(private_sandbox, snap_compare):
+    app = make_app(private_sandbox, display_filter=stable_filter(private_sandbox), initial_pane="objects")
+
+    async def prepare(pilot) -> None:
+        await open_preview(app, pilot, private_sandbox, "img/photo.png")
+
+    assert snap_compare(app, terminal_size=(100, 24), run_before=prepare)
 
 
 async def test_parquet_preview_shows_schema_and_first_rows(sandbox):
@@ -201,7 +211,7 @@ async def test_without_pyarrow_parquet_says_which_extra_and_shows_hex(sandbox, m
 
 
 @pytest.mark.parametrize("key, described", [
-    ("img/photo.png", "PNG image, 640 × 480 px, RGBA, 8 bits per channel (32 bpp)"),
+    ("img/photo.png", "PNG image, 64 × 48 px, RGBA, 8 bits per channel (32 bpp)"),
     ("img/grey.png", "PNG image, 3 × 2 px, greyscale, 16 bits per channel (16 bpp)"),
     ("img/anim.gif", "GIF image, 320 × 200 px, palette, up to 2 colours, 89a"),
     ("img/scan.bmp", "BMP image, 5 × 4 px, 24 bits per pixel"),
