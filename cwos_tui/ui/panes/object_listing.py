@@ -146,6 +146,7 @@ class ObjectListing(Pane):
             return
         self._paused, self.busy = False, True
         self._pause_at = len(self._receiving) + self.ctx.settings.listing_cap
+        self.generation += 1  # a page the stopped run still posts is dropped, never listed twice
         generation, token = self.generation, self._next_token
 
         async def resume() -> None:
