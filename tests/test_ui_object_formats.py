@@ -270,6 +270,7 @@ async def test_escape_cancels_a_parquet_preview_waiting_for_its_footer(sandbox, 
         assert app.objects.store_list.select_value(("object", "data/grouped.parquet"))
         await pilot.press("p")
         await wait_for(pilot, lambda: len(asked) == 2, "the footer asked for")
+        assert "Reading the Parquet footer, then the first rows (at most 256.0 KiB)…" in "\n".join(screen_text(app))
         assert asked[0] == (len(GROUPED) - 8, len(GROUPED) - 1) and asked[1][1] == len(GROUPED) - 9
         await pilot.press("escape")
         await wait_for(pilot, lambda: cancelled.is_set(), "the read was cancelled")

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cwos_tui.cloud.objects import PREVIEW_BYTES
-from cwos_tui.cloud.preview_read import PreviewData, read_preview
+from cwos_tui.cloud.preview_read import PreviewData, looks_parquet, read_preview
 from cwos_tui.cloud.storage import StorageService
 from cwos_tui.ui import commands
 from cwos_tui.ui.preview_parquet import render_data
@@ -59,8 +59,10 @@ class PreviewScreen(ModalScreen[None]):
             title = f"Preview s3://{self.bucket}/{self.key}{version}"
             box.border_title = Text(self.display_filter(safe_text(title)))
             box.border_subtitle = "Esc close  ↑↓ PgUp PgDn scroll"
-            yield Static(f"Reading the first {human_size(min(self.object_size, self.cap))}…  (Esc cancels)",
-                         id="preview-note", markup=False)
+            reading = f"Reading the first {human_size(min(self.object_size, self.cap))}…"
+            if looks_parquet(self.key) and self.object_size > self.cap:
+                reading = f"Reading the Parquet footer, then the first rows (at most {human_size(self.cap)})…"
+            yield Static(f"{reading}  (Esc cancels)", id="preview-note", markup=False)
             with VerticalScroll(id="preview-body"):
                 yield Static("", id="preview-content", markup=False)
 
