@@ -192,6 +192,22 @@ async def test_the_pane_path_streams_the_fast_pages(sandbox: Any, admin_key: dic
     assert got == [row[:-1] for row in expected if row[0] != "page"]
 
 
+async def test_a_listing_resumes_from_a_pages_next_token(sandbox: Any, admin_key: dict[str, Any], bucket: str) -> None:
+    """What the listing cap's L does: a new stream from the token of the last page kept lists the rest."""
+    whole: list[ListedPage] = []
+    rest: list[ListedPage] = []
+    async with _service(sandbox, admin_key) as storage:
+        await stream_listing(storage, bucket, "hostile/", whole.append, page_size=2, delimiter="")
+        assert len(whole) >= 2 and whole[0].next_token and whole[-1].next_token is None
+        await stream_listing(storage, bucket, "hostile/", rest.append, page_size=2, delimiter="",
+                             token=whole[0].next_token)
+
+    def names(pages: list[ListedPage]) -> list[str]:
+        return [p.chunk.names[i] for p in pages for i in range(len(p.chunk))]
+
+    assert names(whole[:1]) + names(rest) == names(whole) and rest[-1].done
+
+
 async def _errors(storage: StorageService, bucket: str) -> tuple[CloudError, CloudError]:
     caught: list[CloudError] = []
     for fast in (True, False):

@@ -412,3 +412,30 @@ async def test_a_download_whose_bytes_do_not_match_the_etag_leaves_no_file(
     expected = "the parts' MD5s give" if key == "mp.bin" else "does not match the ETag"
     assert items[0].state is State.FAILED and expected in items[0].error, items[0].error
     assert list(target.iterdir()) == []
+
+
+async def test_a_version_downloads_its_own_bytes_in_one_get_and_in_ranges(
+        storage: StorageService, bucket: str, queue: TransferQueue, tmp_path: Path) -> None:
+    from cwos_tui.cloud.objects import key_versions
+    from cwos_tui.cloud.transfer_plan import plan_version
+
+    await storage.put_bucket_versioning(bucket, True)
+    small_old, big_old = b"the first words", os.urandom(2 * PART + 123)
+    await storage.put_object(bucket, "small.txt", small_old)
+    await storage.put_object(bucket, "small.txt", b"the current words")
+    await storage.put_object(bucket, "big.bin", big_old)  # above the part size: ranged GETs
+    await storage.put_object(bucket, "big.bin", os.urandom(PART))
+    jobs = []
+    for key, folder in (("small.txt", "s"), ("big.bin", "b")):
+        old = [v for v in await key_versions(storage, bucket, key) if not v.is_latest][0]
+        (tmp_path / folder).mkdir()
+        plan = plan_version(bucket, key, old.version_id, old.size, old.etag, tmp_path / folder)
+        assert not plan.conflicts and not plan.skipped
+        jobs += plan.jobs
+    items = await _run(queue, await _client(storage), jobs)
+    assert [i.state for i in items] == [State.DONE, State.DONE], [i.error for i in items]
+    assert (tmp_path / "s" / "small.txt").read_bytes() == small_old
+    assert _sha(tmp_path / "b" / "big.bin") == hashlib.sha256(big_old).hexdigest()
+    for key in ("small.txt", "big.bin"):  # the bucket fixture deletes current objects only
+        for version in await key_versions(storage, bucket, key):
+            await storage.delete_object(bucket, key, version.version_id)

@@ -97,6 +97,40 @@ async def test_versions_show_the_delete_marker_and_restore_copies_an_old_version
                        "listed again")
 
 
+async def test_an_older_version_is_previewed_and_downloaded_with_its_own_bytes(private_sandbox, tmp_path):
+    from textual.widgets import OptionList
+
+    from cwos_tui.config.settings import Settings
+    from cwos_tui.ui.modals.preview import PreviewScreen
+
+    app = make_app(private_sandbox, initial_pane="objects",
+                   settings=Settings.from_data({"download_dir": str(tmp_path)}))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_versions(app, pilot, private_sandbox, [])
+        versions = app.screen.versions
+        older = next(i for i, v in enumerate(versions) if v.size == len(b"v2-longer") and not v.is_delete_marker)
+        assert not versions[older].is_latest
+        app.screen.query_one(OptionList).highlighted = older
+        await pilot.press("enter")  # Enter previews, as p does
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.kind, "preview")
+        shown = "\n".join(screen_text(app))
+        assert f"@ version {versions[older].version_id}" in shown and "v2-longer" in shown and "all 9 bytes" in shown
+        await pilot.press("escape")
+        marker = next(i for i, v in enumerate(versions) if v.is_delete_marker)
+        app.screen.query_one(OptionList).highlighted = marker
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, VersionsScreen)
+        assert "A delete marker has no content to preview: pick a version." in notices(app)
+        app.screen.query_one(OptionList).highlighted = older
+        await pilot.press("D")
+        target = tmp_path / KEY
+        await wait_for(pilot, lambda: any(n.startswith("Downloaded 1 of 1 file(s)") for n in notices(app)),
+                       "downloaded")
+        assert target.read_bytes() == b"v2-longer"
+        assert await app.services.storage.get_object_range(BUCKET, KEY, 0, 20) != b"v2-longer"  # not the latest
+
+
 async def test_incomplete_uploads_are_listed_and_aborted(private_sandbox):
     app, _ = history_app(private_sandbox)
     async with app.run_test(size=SIZE) as pilot:

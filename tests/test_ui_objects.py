@@ -190,3 +190,28 @@ async def test_sort_by_size_and_date_within_the_loaded_rows_keeps_the_cursor_on_
         assert [app.objects.store_list.row_at(i).cells[0] for i in range(4)] == ["a.txt", "b.txt", "c.txt", "d/"]
         await pilot.press("colon", *"sort colour", "enter")
         assert any("Sort by name, size or date" in n for n in notices(app))
+
+
+async def test_a_listing_pauses_at_the_cap_and_l_continues_to_the_full_count(sandbox, monkeypatch):
+    from cwos_tui.config.settings import Settings
+
+    monkeypatch.setattr(ObjectListing, "page_size", 25)
+    app = make_app(sandbox, settings=Settings.from_data({"listing_cap": 50}))
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_location("training-data", TRAIN)
+        await wait_for(pilot, lambda: "listing paused at 50 — press L to continue" in screen(app), "paused")
+        assert not app.objects.busy and app.objects.store_list.held == 50
+        await pilot.press("end")
+        await pilot.pause()
+        assert cursor_line(app)[1] == "shard-0049.tar" and "shard-0049.tar" in screen(app)
+        await pilot.press("L")  # on, up to the cap again
+        await wait_for(pilot, lambda: "listing paused at 100 — press L to continue" in screen(app), "paused again")
+        assert cursor_line(app)[1] == "shard-0049.tar"  # the cursor stayed where it was
+        await pilot.press("colon", *"continue", "enter")  # the `:` alias
+        await wait_for(pilot, lambda: "120 items" in screen(app), "the full count")
+        assert app.objects.complete and "paused" not in screen(app)
+        store = app.objects.store_list.store
+        assert [store.names[i] for i in range(len(store))] == [f"shard-{i:04d}.tar" for i in range(120)]
+        await pilot.press("L")
+        await pilot.pause()
+        assert "The listing is not paused." in notices(app)

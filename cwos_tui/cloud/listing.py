@@ -26,6 +26,7 @@ FIRST_PAGE = 100  # keys in the first request of a streamed listing: a screenful
 class ListedPage(NamedTuple):
     chunk: ListingStore
     done: bool
+    next_token: str | None = None  # where a listing stopped after this page resumes (`stream_listing(token=)`)
 
 
 async def iter_listing(
@@ -59,16 +60,17 @@ async def iter_listing(
 
 async def stream_listing(
     storage: StorageService, bucket: str, prefix: str, on_page: Callable[[ListedPage], None], *,
-    delimiter: str = "/", page_size: int = 1000, names_after: str | None = None,
+    delimiter: str = "/", page_size: int = 1000, names_after: str | None = None, token: str | None = None,
 ) -> None:
     """List page after page in one S3 thread, handing each parsed page to `on_page` (called in that
     thread: it must only post a message). The fast path (`fast_list`) fetches and parses the pages, the
     next one requested while the current one is parsed; boto3 lists when it cannot. Cancelling the
-    caller stops the thread after the page in flight.
+    caller stops the thread after the page in flight; `token` (a page's `next_token`) resumes a listing
+    that was stopped on purpose (a listing cap) after that page.
     """
     base = prefix if names_after is None else names_after
     stop = threading.Event()
-    state: dict[str, str | None] = {"token": None}  # a retried run resumes where it stopped
+    state: dict[str, str | None] = {"token": token}  # a retried run resumes where it stopped
 
     def run(client: Any) -> None:
         from cwos_tui.cloud.fast_list import Request, boto_pages, fast_lister  # loaded with the first listing
@@ -85,7 +87,7 @@ async def stream_listing(
                 state["token"] = page.next_token
                 if stop.is_set():
                     return
-                on_page(ListedPage(page.chunk, not page.next_token))
+                on_page(ListedPage(page.chunk, not page.next_token, page.next_token))
         finally:
             close = getattr(pages, "close", None)
             if close is not None:

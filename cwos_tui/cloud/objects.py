@@ -3,6 +3,7 @@ object, with copyable snippets; a capped ranged read for previews; server-side c
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 PREVIEW_BYTES = 256 * 1024
 CHECKSUM_FIELDS = ("ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256")
 MULTIPART_COPY_ABOVE = 5 * 1024**3  # CopyObject's limit; larger objects are copied part by part
+COPY_PART_SIZE = 512 * 1024**2  # 10,000 parts of it cover S3's 5 TiB largest object
 
 
 @dataclass(frozen=True)
@@ -68,34 +70,35 @@ async def object_details(storage: StorageService, bucket: str, key: str, presign
     )
 
 
-async def read_head(storage: StorageService, bucket: str, key: str, size: int, cap: int = PREVIEW_BYTES) -> bytes:
-    """At most `cap` bytes from the start of an object (nothing is asked of an empty one)."""
-    if size <= 0:
-        return b""
-    return await storage.get_object_range(bucket, key, 0, min(size, cap) - 1)
-
-
 async def copy_object(storage: StorageService, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
-                      size: int) -> None:
-    """Server-side copy; above 5 GiB part by part (UploadPartCopy), as CopyObject refuses those."""
-    if size <= MULTIPART_COPY_ABOVE:
+                      size: int, *, multipart_above: int = MULTIPART_COPY_ABOVE,
+                      part_size: int = COPY_PART_SIZE) -> None:
+    """Server-side copy; above `multipart_above` (CopyObject's 5 GiB limit) part by part with
+    UploadPartCopy, each part pinned to the source's ETag, its content type and metadata carried over.
+    Any failure or cancel aborts the multipart upload, so no incomplete upload is left behind."""
+    if size <= multipart_above:
         await storage.copy_object(src_bucket, src_key, dst_bucket, dst_key)
         return
-    part = 512 * 1024**2
-    upload = await storage.call_shaped("create_multipart_upload", dict, Bucket=dst_bucket, Key=dst_key)
+    head: dict[str, Any] = await storage.call_shaped("head_object", dict, Bucket=src_bucket, Key=src_key)
+    size, etag = int(head.get("ContentLength", size)), str(head.get("ETag", ""))
+    extra: dict[str, Any] = {"Metadata": dict(head.get("Metadata", {}))}
+    if head.get("ContentType"):
+        extra["ContentType"] = head["ContentType"]
+    upload = await storage.call_shaped("create_multipart_upload", dict, Bucket=dst_bucket, Key=dst_key, **extra)
     upload_id = upload["UploadId"]
     try:
         parts = []
-        for number, start in enumerate(range(0, size, part), start=1):
-            end = min(size, start + part) - 1
+        for number, start in enumerate(range(0, size, part_size), start=1):
+            end = min(size, start + part_size) - 1
             result = await storage.call_shaped(
                 "upload_part_copy", dict, Bucket=dst_bucket, Key=dst_key, UploadId=upload_id, PartNumber=number,
-                CopySource={"Bucket": src_bucket, "Key": src_key}, CopySourceRange=f"bytes={start}-{end}")
+                CopySource={"Bucket": src_bucket, "Key": src_key}, CopySourceRange=f"bytes={start}-{end}",
+                **({"CopySourceIfMatch": etag} if etag else {}))
             parts.append({"PartNumber": number, "ETag": result["CopyPartResult"]["ETag"]})
         await storage.call_shaped("complete_multipart_upload", dict, Bucket=dst_bucket, Key=dst_key,
                                   UploadId=upload_id, MultipartUpload={"Parts": parts})
     except BaseException:
-        await storage.abort_multipart_upload(dst_bucket, dst_key, upload_id)
+        await asyncio.shield(storage.abort_multipart_upload(dst_bucket, dst_key, upload_id))
         raise
 
 

@@ -294,11 +294,13 @@ class StorageService(BucketSettingsOperations):
             dict(r.get("Metadata", {})), r.get("StorageClass", "STANDARD"), r.get("VersionId"),
         )
 
-    async def get_object_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
-        """Bytes start..end inclusive (HTTP Range semantics): for previews without a full download."""
+    async def get_object_range(self, bucket: str, key: str, start: int, end: int,
+                               version_id: str | None = None) -> bytes:
+        """Bytes start..end inclusive (HTTP Range semantics) of the object, or of one version of it."""
+        extra = {"VersionId": version_id} if version_id else {}
 
         def read(client: Any) -> bytes:
-            body = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}")["Body"]
+            body = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}", **extra)["Body"]
             with body:
                 return cast(bytes, body.read())
 

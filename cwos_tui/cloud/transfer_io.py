@@ -191,17 +191,26 @@ def abort(client: Any, bucket: str, key: str, upload_id: str) -> bool:
 # ---- download --------------------------------------------------------------------------------------------
 
 
+def _source(item: Transfer) -> dict[str, Any]:
+    """What GetObject/HeadObject ask for: the key, or one version of it."""
+    source: dict[str, Any] = {"Bucket": item.bucket, "Key": item.key}
+    if item.version_id:
+        source["VersionId"] = item.version_id
+    return source
+
+
 def download(engine: Engine, item: Transfer) -> None:
     folder = item.path.parent
     folder.mkdir(parents=True, exist_ok=True)
     if item.size < 0 or not item.etag:
         with engine.slot():
-            head = engine.client.head_object(Bucket=item.bucket, Key=item.key)
+            head = engine.client.head_object(**_source(item))
         item.size, item.etag = int(head.get("ContentLength", 0)), str(head.get("ETag", ""))
     part_size = 0
     if multipart_etag(item.etag) is not None:
         with engine.slot():
-            part_size = learn_part_size(engine.client, item.bucket, item.key, item.etag, item.size)
+            part_size = learn_part_size(engine.client, item.bucket, item.key, item.etag, item.size,
+                                        item.version_id)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=".tmp")  # O_EXCL, random name
     try:
         os.fchmod(fd, 0o666 & ~engine.umask)
@@ -264,7 +273,7 @@ def _download_single(engine: Engine, item: Transfer, fd: int, part_size: int) ->
         digest = hashlib.md5(usedforsecurity=False)
         parts = PartHasher(part_size, 0, item.size) if part_size else None
         with engine.slot():
-            params: dict[str, Any] = {"Bucket": item.bucket, "Key": item.key}
+            params = _source(item)
             if item.etag:
                 params["IfMatch"] = item.etag
             response = engine.client.get_object(**params)
@@ -304,7 +313,7 @@ def _download_ranges(engine: Engine, item: Transfer, fd: int, part_size: int) ->
         def fetch() -> None:
             hasher = PartHasher(part_size, offset, item.size) if part_size else None
             with engine.slot():
-                response = engine.client.get_object(Bucket=item.bucket, Key=item.key, IfMatch=item.etag,
+                response = engine.client.get_object(**_source(item), IfMatch=item.etag,
                                                     Range=f"bytes={offset}-{offset + length - 1}")
                 position = offset
                 for chunk in _chunks(response["Body"], item):

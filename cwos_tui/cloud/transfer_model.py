@@ -41,6 +41,8 @@ class Job:
     size: int = -1
     etag: str = ""
     overwrite: bool = False
+    #: downloads: this version of the key (GetObject's VersionId), not the current one
+    version_id: str = ""
 
 
 @dataclass(eq=False)
@@ -84,6 +86,10 @@ class Transfer:
     def overwrite(self) -> bool:
         """Downloads: replace an existing local file (the user said so); otherwise never."""
         return self.job.overwrite
+
+    @property
+    def version_id(self) -> str:
+        return self.job.version_id
 
     @property
     def name(self) -> str:

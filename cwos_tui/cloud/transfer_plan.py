@@ -109,6 +109,19 @@ async def plan_download(storage: StorageService, bucket: str, base: str, keys: l
     return plan
 
 
+def plan_version(bucket: str, key: str, version_id: str, size: int, etag: str, root: Path) -> Plan:
+    """One version of one key, downloaded into `root` under the key's own name (asked first if taken)."""
+    root = root.expanduser().resolve()
+    plan = Plan()
+    where = local_path(root, key.rstrip("/").rpartition("/")[2])
+    if isinstance(where, str):
+        plan.skipped.append(Skipped(key, where))
+        return plan
+    job = Job("down", bucket, key, where, size, etag, version_id=version_id)
+    (plan.conflicts if os.path.lexists(where) else plan.jobs).append(job)
+    return plan
+
+
 async def find_existing(storage: StorageService, plan: Plan, concurrency: int = 16) -> None:
     """Uploads: move the jobs whose key exists already to `plan.conflicts` (folders listed once, single
     files asked with HeadObject)."""

@@ -40,14 +40,16 @@ def multipart_etag(etag: str) -> tuple[str, int] | None:
     return value, int(count)
 
 
-def learn_part_size(client: Any, bucket: str, key: str, etag: str, size: int) -> int:
-    """The part size of a multipart object, when all parts but the last have it; 0 when it cannot be
-    learned (the server does not answer PartNumber, or the parts differ in size). Blocking."""
+def learn_part_size(client: Any, bucket: str, key: str, etag: str, size: int, version_id: str = "") -> int:
+    """The part size of a multipart object (or of one version of it), when all parts but the last have it;
+    0 when it cannot be learned (the server does not answer PartNumber, or the parts differ in size).
+    Blocking."""
     parsed = multipart_etag(etag)
     if parsed is None or size <= 0:
         return 0
+    extra = {"VersionId": version_id} if version_id else {}
     try:
-        head = client.head_object(Bucket=bucket, Key=key, PartNumber=1, IfMatch=etag)
+        head = client.head_object(Bucket=bucket, Key=key, PartNumber=1, IfMatch=etag, **extra)
     except Exception:  # an older server: fall back to checking the size only
         return 0
     first = int(head.get("ContentLength", 0) or 0)

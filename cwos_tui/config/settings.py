@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     transfer_concurrency: int = Field(default=8, ge=1, le=64)
     #: where downloads go when `:download` names no folder ("" = the folder cwos-tui was started in)
     download_dir: str = ""
+    #: the Objects pane pauses a listing after this many names ("press L to continue"): memory stays bounded
+    #: in a prefix of many millions of keys; 0 = never pause
+    listing_cap: int = Field(default=2_000_000, ge=0)
 
     @classmethod
     def settings_customise_sources(

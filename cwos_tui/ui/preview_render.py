@@ -10,11 +10,12 @@ import json
 from typing import NamedTuple
 
 from rich import box
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from cwos_tui.ui.image_meta import image_info
 from cwos_tui.ui.text import safe_text
 
 MAX_LINES = 2000
@@ -24,7 +25,7 @@ _TEXT_SAMPLE = 8192
 
 
 class Preview(NamedTuple):
-    kind: str  # "json", "csv", "text", "hex" or "empty"
+    kind: str  # "json", "csv", "text", "hex", "image", "parquet" or "empty"
     body: RenderableType
     note: str
 
@@ -88,10 +89,14 @@ def render_preview(name: str, data: bytes, size: int) -> Preview:
     read = f"first {len(data):,} of {size:,} bytes" if truncated else f"all {size:,} bytes"
     if size == 0:
         return Preview("empty", Text("(empty object)"), "0 bytes")
+    hex_note = f"hex of the first {min(len(data), HEX_BYTES):,} bytes ({read} read)"
+    image = image_info(data)
+    if image is not None:
+        return Preview("image", Group(Text(image.describe(), style="bold"), Text(""), hex_dump(data)),
+                       f"{image.format} image: its header, then {hex_note}")
     text = _decode(data, truncated)
     if text is None:
-        return Preview("hex", hex_dump(data), f"binary: hex of the first {min(len(data), HEX_BYTES):,} bytes "
-                                              f"({read} read)")
+        return Preview("hex", hex_dump(data), f"binary: {hex_note}")
     lower = name.lower()
     extension = lower.rpartition(".")[2] if "." in lower else ""
     if extension in ("csv", "tsv"):

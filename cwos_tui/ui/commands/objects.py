@@ -14,9 +14,9 @@ COMMANDS: tuple[Command, ...] = (
             contexts=_OBJECTS, footer="Up", priority=16),
     Command("objects.jump", "Jump to name", "ctrl+g", "Put the cursor on the first loaded name at or after the "
             "one typed (`:jump NAME`).", contexts=_OBJECTS, footer="Jump", priority=80, aliases=("jump",)),
-    Command("objects.preview", "Preview", "p", "Show the first 256 KiB of the selected object: text, JSON, CSV "
-            "or hex (Esc cancels).", contexts=_OBJECTS, permission="s3:GetObject", resource="object",
-            footer="Preview", priority=38, aliases=("preview",)),
+    Command("objects.preview", "Preview", "p", "Show the selected object within 256 KiB read: text, JSON, CSV, "
+            "Parquet schema and rows, image metadata or hex (Esc cancels).", contexts=_OBJECTS,
+            permission="s3:GetObject", resource="object", footer="Preview", priority=38, aliases=("preview",)),
     Command("objects.find", "Server search", "F", "Ask the server for every name in this folder that starts "
             "with PREFIX (`:find PREFIX`); `/` only filters what is loaded.", contexts=_OBJECTS, footer="Find",
             priority=82, aliases=("find",)),
@@ -31,6 +31,9 @@ COMMANDS: tuple[Command, ...] = (
             "(`:delete-prefix PREFIX`): counted first, typed confirmation, batched.", contexts=_OBJECTS,
             mutates=True, permission="s3:DeleteObject", resource="object", footer="Del prefix", priority=85,
             aliases=("delete-prefix", "rmr")),
+    Command("objects.continue", "Continue listing", "L", "List on after the listing cap paused a big prefix "
+            "(`listing_cap` in the settings; it pauses again after as many more).", contexts=_OBJECTS, show=False,
+            aliases=("continue", "more")),
     Command("objects.cancel", "Cancel prefix delete", "x", "Stop a running prefix delete (what is deleted stays "
             "deleted).", contexts=_OBJECTS, show=False, aliases=("cancel",)),
     Command("objects.copy", "Copy object", "C", "Server-side copy (`:copy DEST`: s3://bucket/key, or a key "
@@ -52,14 +55,19 @@ COMMANDS: tuple[Command, ...] = (
             "(`:download [DIR]`; the folder from settings otherwise). Existing files are never replaced unasked.",
             contexts=_OBJECTS, permission="s3:GetObject", resource="object", footer="Download", priority=34,
             aliases=("download", "get")),
-    Command("objects.versions", "Versions", "v", "Versions and delete markers of the selected object (restore, "
-            "delete a version).", contexts=_OBJECTS, permission="s3:ListBucketVersions", resource="bucket",
-            footer="Versions", priority=89, aliases=("versions",)),
+    Command("objects.versions", "Versions", "v", "Versions and delete markers of the selected object (preview, "
+            "download, restore or delete a version).", contexts=_OBJECTS, permission="s3:ListBucketVersions",
+            resource="bucket", footer="Versions", priority=89, aliases=("versions",)),
     Command("objects.uploads", "Incomplete uploads", "U", "Unfinished multipart uploads under this folder "
             "(abort one or all).", contexts=_OBJECTS, permission="s3:ListBucketMultipartUploads",
             resource="bucket", footer="Uploads", priority=90, aliases=("uploads",)),
     Command("versions.close", "Close versions", "escape,q", "Close the versions.", contexts=_VERSIONS,
             footer="Close", action="close"),
+    Command("versions.preview", "Preview version", "p", "Preview the selected version (Enter does too).",
+            contexts=_VERSIONS, footer="Preview", action="preview"),
+    Command("versions.download", "Download version", "D", "Download the selected version into the download "
+            "folder (`download_dir` in the settings); an existing file is never replaced unasked.",
+            contexts=_VERSIONS, footer="Download", action="download"),
     Command("versions.restore", "Restore version", "r", "Copy the selected version over the key.",
             contexts=_VERSIONS, footer="Restore", action="restore"),
     Command("versions.delete", "Delete version", "d", "Delete the selected version or delete marker for good.",

@@ -66,13 +66,15 @@ def parse_attributes(text: str) -> dict[str, str]:
 def parse_duration(text: str) -> int:
     """`90m`, `2h`, `3600` (seconds), `1d` -> seconds (> 0)."""
     match = re.fullmatch(r"\s*([0-9]{1,30})\s*([smhd]?)\s*", text.lower())
+    shown = repr(text.strip())
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"  # escapes of odd characters grow the repr tenfold
     if not match:
-        raise ValueError(f"duration {text.strip()!r}: write a number with s, m, h or d, like 90m or 2h")
+        raise ValueError(f"duration {shown}: write a number with s, m, h or d, like 90m or 2h")
     seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
     if seconds <= 0:
         raise ValueError("a temporary key needs a duration above 0 (choose Permanent for no expiry)")
     if seconds > MAX_DURATION:
-        raise ValueError(f"duration {text.strip()[:40]!r} is too long: at most {MAX_DURATION} s (about "
+        raise ValueError(f"duration {shown} is too long: at most {MAX_DURATION} s (about "
                          f"{MAX_DURATION // 86400 // 365} years); choose Permanent for no expiry")
     return seconds
 

@@ -1,5 +1,6 @@
-"""Preview of an object: a ranged GET of its first bytes (256 KiB at most), shown as JSON, a CSV table,
-highlighted text or a hex dump. Esc cancels a read in flight and closes; nothing beyond the cap is read."""
+"""Preview of an object (or of one version of it): ranged GETs of 256 KiB at most in all, shown as JSON,
+a CSV table, highlighted text, Parquet schema and rows, image metadata or a hex dump. Esc cancels a read
+in flight and closes; nothing beyond the cap is read."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cwos_tui.cloud.objects import PREVIEW_BYTES, read_head
+from cwos_tui.cloud.objects import PREVIEW_BYTES
+from cwos_tui.cloud.preview_read import PreviewData, looks_parquet, read_preview
 from cwos_tui.cloud.storage import StorageService
 from cwos_tui.ui import commands
-from cwos_tui.ui.preview_render import render_preview
+from cwos_tui.ui.preview_parquet import render_data
 from cwos_tui.ui.text import DisplayFilter, human_size, no_filter, safe_text
 
 
@@ -29,7 +31,7 @@ class PreviewScreen(ModalScreen[None]):
     """
 
     class Loaded(Message):
-        def __init__(self, data: bytes) -> None:
+        def __init__(self, data: PreviewData) -> None:
             super().__init__()
             self.data = data
 
@@ -39,22 +41,28 @@ class PreviewScreen(ModalScreen[None]):
             self.text = text
 
     def __init__(self, storage: StorageService, bucket: str, key: str, size: int, *,
-                 display_filter: DisplayFilter = no_filter, cap: int = PREVIEW_BYTES) -> None:
+                 display_filter: DisplayFilter = no_filter, cap: int = PREVIEW_BYTES,
+                 version_id: str | None = None) -> None:
         super().__init__()
         self.storage = storage
         self.bucket = bucket
         self.key = key
         self.object_size = size
         self.cap = cap
+        self.version_id = version_id
         self.display_filter = display_filter
-        self.kind = ""  # what is shown once loaded ("json", "csv", "text", "hex", "empty")
+        self.kind = ""  # what is shown once loaded ("json", "csv", "text", "hex", "image", "parquet", "empty")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="preview-box") as box:
-            box.border_title = Text(self.display_filter(safe_text(f"Preview s3://{self.bucket}/{self.key}")))
+            version = f" @ version {self.version_id}" if self.version_id else ""
+            title = f"Preview s3://{self.bucket}/{self.key}{version}"
+            box.border_title = Text(self.display_filter(safe_text(title)))
             box.border_subtitle = "Esc close  ↑↓ PgUp PgDn scroll"
-            yield Static(f"Reading the first {human_size(min(self.object_size, self.cap))}…  (Esc cancels)",
-                         id="preview-note", markup=False)
+            reading = f"Reading the first {human_size(min(self.object_size, self.cap))}…"
+            if looks_parquet(self.key) and self.object_size > self.cap:
+                reading = f"Reading the Parquet footer, then the first rows (at most {human_size(self.cap)})…"
+            yield Static(f"{reading}  (Esc cancels)", id="preview-note", markup=False)
             with VerticalScroll(id="preview-body"):
                 yield Static("", id="preview-content", markup=False)
 
@@ -66,16 +74,17 @@ class PreviewScreen(ModalScreen[None]):
         from cwos_tui.cloud.errors import CloudError
 
         try:
-            data = await read_head(self.storage, self.bucket, self.key, self.object_size, self.cap)
+            data = await read_preview(self.storage, self.bucket, self.key, self.object_size, self.cap,
+                                      self.version_id)
         except CloudError as exc:
             self.post_message(self.Failed(exc.message))
             return
         self.post_message(self.Loaded(data))
 
     def on_preview_screen_loaded(self, message: PreviewScreen.Loaded) -> None:
-        preview = render_preview(self.key.rpartition("/")[2], message.data, self.object_size)
+        preview = render_data(self.key.rpartition("/")[2], message.data, self.object_size)
         self.kind = preview.kind
-        self.query_one("#preview-note", Static).update(preview.note)
+        self.query_one("#preview-note", Static).update(self.display_filter(preview.note))
         self.query_one("#preview-content", Static).update(preview.body)
 
     def on_preview_screen_failed(self, message: PreviewScreen.Failed) -> None:

@@ -1,9 +1,11 @@
-"""Versions of one object (delete markers included): restore one by copying it over the key, or delete
-one version for good. The list is an OptionList of inert text; the storage service comes in the
-constructor and every call runs in a worker."""
+"""Versions of one object (delete markers included): preview one (p/Enter), download it (D), restore it
+by copying it over the key, or delete it for good. The list is an OptionList of inert text; the storage
+service and the download (the Objects pane's, through the transfer queue) come in the constructor and
+every call runs in a worker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -54,16 +56,18 @@ class VersionsScreen(ModalScreen[None]):
             self.text = text
 
     def __init__(self, storage: StorageService, bucket: str, key: str, *,
-                 display_filter: DisplayFilter = no_filter) -> None:
+                 display_filter: DisplayFilter = no_filter,
+                 download: Callable[[str, ObjectVersion], None] | None = None) -> None:
         super().__init__()
         self.storage, self.bucket, self.key = storage, bucket, key
         self.display_filter = display_filter
+        self.download = download
         self.versions: list[ObjectVersion] = []
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = Text(self.display_filter(safe_text(f"Versions of s3://{self.bucket}/{self.key}")))
-            box.border_subtitle = "r restore  d delete version  Esc close"
+            box.border_subtitle = "p preview  D download  r restore  d delete  Esc close"
             yield Static("Listing versions…", id="versions-note", markup=False)
             yield Static(f"{'Version ID':<36}  {'':<6}  {'Size':>13}  Modified (UTC)", id="versions-head",
                          markup=False)
@@ -100,6 +104,32 @@ class VersionsScreen(ModalScreen[None]):
     def _selected(self) -> ObjectVersion | None:
         index = self.query_one(OptionList).highlighted
         return self.versions[index] if index is not None and index < len(self.versions) else None
+
+    def _content(self, doing: str) -> ObjectVersion | None:
+        version = self._selected()
+        if version is not None and version.is_delete_marker:
+            self.app.notify(f"A delete marker has no content to {doing}: pick a version.", severity="warning")
+            return None
+        return version
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_preview()
+
+    def action_preview(self) -> None:
+        """p / Enter: the preview of the selected version (GetObject with its VersionId)."""
+        from cwos_tui.ui.modals.preview import PreviewScreen  # loaded on first use (pygments)
+
+        version = self._content("preview")
+        if version is not None:
+            self.app.push_screen(PreviewScreen(self.storage, self.bucket, self.key, version.size,
+                                               display_filter=self.display_filter, version_id=version.version_id))
+
+    def action_download(self) -> None:
+        """D: the selected version into the download folder, through the transfer queue (Transfers: 6)."""
+        version = self._content("download")
+        if version is not None and self.download is not None:
+            self.download(self.key, version)
 
     def action_restore(self) -> None:
         version = self._selected()

@@ -30,7 +30,7 @@ class ObjectActions(ObjectListing):
     def handlers(self) -> dict[str, Handler]:
         return {"objects.up": self.up, "objects.delete": self.delete, "objects.mark": self.mark,
                 "objects.jump": self.jump, "objects.preview": self.preview, "objects.find": self.find,
-                "objects.sort": self.sort}
+                "objects.sort": self.sort, "objects.continue": self.continue_listing}
 
     def sort(self, argument: str) -> None:
         """`:sort name|size|date`; without a word, the next of the three (within the loaded rows)."""

@@ -44,15 +44,7 @@ class ObjectChanges(ObjectActions):
         return {**super().handlers(), "objects.delete_prefix": self.delete_prefix,
                 "objects.cancel": self.cancel_running, "objects.copy": self.copy_to,
                 "objects.move": self.move_to, "objects.rename": self.rename, "objects.presign": self.presign,
-                "objects.versions": self.versions, "objects.uploads": self.uploads}
-
-    def versions(self, _: str = "") -> None:
-        from cwos_tui.ui.modals.versions import VersionsScreen  # loaded on first use
-
-        source = self._source()
-        if source is not None:
-            self.app.push_screen(VersionsScreen(self.services.storage, self.bucket, source[0],
-                                                display_filter=self.ctx.display_filter))
+                "objects.uploads": self.uploads}
 
     def uploads(self, _: str = "") -> None:
         from cwos_tui.ui.modals.uploads import UploadsScreen  # loaded on first use

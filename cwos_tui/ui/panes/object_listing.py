@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from cwos_tui.cloud.listing import ListedPage, ListingStore, stream_listing
 from cwos_tui.ui.context import AppContext
-from cwos_tui.ui.messages import LocationShown, ShowPane
+from cwos_tui.ui.messages import LocationShown, ShowPane, WorkFailed
 from cwos_tui.ui.panes.base import Pane
 from cwos_tui.ui.text import safe_text
 from cwos_tui.ui.widgets.row_list import Column, RowList
@@ -40,11 +40,12 @@ def settle_heap_once() -> None:
 class PageListed(Message):
     """One listing page, parsed into columns by the worker; the handler appends it to the store."""
 
-    def __init__(self, generation: int, chunk: ListingStore, done: bool) -> None:
+    def __init__(self, generation: int, chunk: ListingStore, done: bool, token: str | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.chunk = chunk
         self.done = done
+        self.token = token  # where the listing continues after this page
 
 
 class ObjectListing(Pane):
@@ -65,6 +66,9 @@ class ObjectListing(Pane):
         self._receiving: ListingStore | None = None  # the store the current listing's pages go to
         self._anchor_name = ""  # on reload: the old listing stays until the new one reaches this name
         self._pages = 0
+        self._paused = False  # stopped at the listing cap: L continues from `_next_token`
+        self._next_token: str | None = None
+        self._pause_at = 0
 
     def compose_top(self) -> ComposeResult:
         yield Static("", id="breadcrumb", markup=False)
@@ -105,6 +109,7 @@ class ObjectListing(Pane):
     def reload(self) -> None:
         self._receiving = None
         self._pages = 0
+        self._paused, self._next_token, self._pause_at = False, None, self.ctx.settings.listing_cap
         if not self.bucket:
             self.loaded = True
             self.store_list.set_store(ListingStore())
@@ -115,20 +120,52 @@ class ObjectListing(Pane):
         settle_heap_once()
         super().reload()
 
-    async def load(self, generation: int) -> None:
+    async def load(self, generation: int, token: str | None = None) -> None:
         def landed(page: ListedPage) -> None:  # in the S3 thread: only posts
-            self.post_message(PageListed(generation, page.chunk, page.done))
+            self.post_message(PageListed(generation, page.chunk, page.done, page.next_token))
 
         await stream_listing(self.services.storage, self.bucket, self.prefix + self.search, landed,
-                             page_size=self.page_size, names_after=self.prefix)
+                             page_size=self.page_size, names_after=self.prefix, token=token)
+
+    # ---- the listing cap -----------------------------------------------------------------------
+
+    def _pause(self) -> None:
+        """The listing reached the cap: stop asking for pages (a page in flight is dropped and asked
+        for again on L) and say so."""
+        self._paused, self.busy = True, False
+        self.workers.cancel_group(self, self.pane_id)
+        listing = self.store_list
+        if self._receiving is not None and listing.store is not self._receiving:
+            listing.set_store(self._receiving, keep_value=True)  # a reload shows what it has so far
+        listing.grow(now=True)
+
+    def continue_listing(self, _: str = "") -> None:
+        """L / `:continue`: list on from where the cap paused the listing, up to the cap again."""
+        if not self._paused or self._receiving is None:
+            self.app.notify("The listing is not paused.", severity="information")
+            return
+        self._paused, self.busy = False, True
+        self._pause_at = len(self._receiving) + self.ctx.settings.listing_cap
+        self.generation += 1  # a page the stopped run still posts is dropped, never listed twice
+        generation, token = self.generation, self._next_token
+
+        async def resume() -> None:
+            try:
+                await self.load(generation, token)
+            except Exception as exc:  # the app's one error handler
+                self.post_message(WorkFailed(f"{self.pane_id}: load", exc, self.pane_id, generation))
+
+        self.run_worker(resume(), group=self.pane_id, exclusive=True, exit_on_error=False)
+        self.show_count()
 
     # ---- pages land ----------------------------------------------------------------------------
 
     def on_page_listed(self, message: PageListed) -> None:
         message.stop()
-        if message.generation != self.generation:
-            return  # a page of a listing the user already left
+        if message.generation != self.generation or self._paused:
+            return  # a page of a listing the user already left (or one in flight when the cap paused it)
         self._pages += 1
+        self._next_token = message.token
         self.complete = message.done
         self.busy = not message.done
         listing = self.store_list
@@ -145,7 +182,9 @@ class ObjectListing(Pane):
                 self._return_to = None
         if message.done:
             self._return_to = None
-        if message.done or self._pages == 1 or listing.store is not self._receiving:
+        elif self._pause_at and self._receiving is not None and len(self._receiving) >= self._pause_at:
+            self._pause()
+        if message.done or self._paused or self._pages == 1 or listing.store is not self._receiving:
             self.show_count()  # otherwise the list's next sync (a few times a second) updates the count
 
     def _first_page(self, chunk: ListingStore) -> None:
@@ -181,6 +220,8 @@ class ObjectListing(Pane):
             text = f"{held:,} item{'' if held == 1 else 's'}"
             if self.search:
                 text += " found by the server"
+        elif self._paused:
+            text = f"listing paused at {held:,} — press L to continue"
         else:
             text = f"{SPINNER[self._pages % len(SPINNER)]} {held:,} of ? listed…"
         if listing.order is not None:

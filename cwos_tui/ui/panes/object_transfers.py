@@ -22,6 +22,7 @@ from cwos_tui.ui.panes.transfers import watch_batch
 from cwos_tui.ui.text import safe_text
 
 if TYPE_CHECKING:  # planning and the conflict question load with the first transfer
+    from cwos_tui.cloud.s3_models import ObjectVersion
     from cwos_tui.cloud.transfer_plan import Plan
     from cwos_tui.ui.modals.transfer_conflict import Answer
 
@@ -39,7 +40,8 @@ class PlanReady(Message):
 
 class ObjectTransfers(ObjectChanges):
     def handlers(self) -> dict[str, Handler]:
-        return {**super().handlers(), "objects.upload": self.upload, "objects.download": self.download}
+        return {**super().handlers(), "objects.upload": self.upload, "objects.download": self.download,
+                "objects.versions": self.versions}
 
     def _open_bar(self, text: str) -> None:
         from cwos_tui.ui.widgets.command_bar import CommandBar
@@ -108,6 +110,34 @@ class ObjectTransfers(ObjectChanges):
             plan = await plan_download(storage, bucket, base, keys, prefixes, root)
             client = await storage.run_with_client("transfers", lambda c: c)
             return PlanReady(plan, f"to {root}", client, False, services)
+
+        run_work(self, work(), "plan download", PLAN_GROUP)
+
+    def versions(self, _: str = "") -> None:
+        """The versions view of the selected object: preview, download, restore or delete a version."""
+        from cwos_tui.ui.modals.versions import VersionsScreen  # loaded on first use
+
+        source = self._source()
+        if source is not None:
+            self.app.push_screen(VersionsScreen(self.services.storage, self.bucket, source[0],
+                                                display_filter=self.ctx.display_filter,
+                                                download=self.download_version))
+
+    def download_version(self, key: str, version: ObjectVersion) -> None:
+        """One version of `key` (from the versions view) into the download folder of the settings."""
+        from cwos_tui.cloud.transfer_plan import plan_version
+
+        root = self.download_dir("")
+        services = self.services
+        storage, bucket = services.storage, self.bucket
+
+        async def work() -> PlanReady:
+            if not await asyncio.to_thread(root.is_dir):
+                raise NotADirectoryError(f"not a folder: {root}")
+            plan = await asyncio.to_thread(plan_version, bucket, key, version.version_id, version.size,
+                                           version.etag, root)
+            client = await storage.run_with_client("transfers", lambda c: c)
+            return PlanReady(plan, f"version {version.version_id} to {root}", client, False, services)
 
         run_work(self, work(), "plan download", PLAN_GROUP)
 
