@@ -50,7 +50,7 @@ def history_app(sandbox):
 
     def masked(text: str) -> str:
         for number, version_id in enumerate(ids):
-            text = text.replace(version_id, f"VERSION-{number + 1}")
+            text = text.replace(version_id, f"VERSION-{number + 1}".ljust(len(version_id)))  # columns stay put
         return base(re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "YYYY-MM-DD hh:mm:ss", text))
 
     base = stable_filter(sandbox)
@@ -76,6 +76,19 @@ def test_versions_snapshot(private_sandbox, snap_compare):
         app.query_one("StatusLine").display = False  # the S3 key's countdown is not what this picture shows
 
     assert snap_compare(app, terminal_size=SIZE, run_before=prepare)
+
+
+async def test_each_version_is_one_line_at_80_columns(private_sandbox):
+    """Real version ids (32 characters from SeaweedFS) with the size and the time to the second fit one line
+    of the dialog at 80x24; nothing wraps onto a line of its own."""
+    app = make_app(private_sandbox, initial_pane="objects")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_versions(app, pilot, private_sandbox, [])
+        lines = screen_text(app)
+        for version in app.screen.versions:
+            shown = [line for line in lines if version.version_id[:20] in line]
+            assert len(shown) == 1 and re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", shown[0]), lines
+        assert not any(re.fullmatch(r"\W*\d{2}:\d{2}:\d{2}\W*", line) for line in lines), lines
 
 
 async def test_versions_show_the_delete_marker_and_restore_copies_an_old_version_back(private_sandbox):

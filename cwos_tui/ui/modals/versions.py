@@ -25,11 +25,18 @@ from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.text import DisplayFilter, human_size, no_filter, safe_text
 
 
+#: a line fits the dialog at 80 columns (76 inside its border and padding, one of them for a scroll bar)
+ID_WIDTH = 32
+
+
 def version_line(v: ObjectVersion) -> str:
     when = "-" if v.last_modified is None else v.last_modified.strftime("%Y-%m-%d %H:%M:%S")
     what = "delete marker" if v.is_delete_marker else human_size(v.size)
     latest = "latest" if v.is_latest else ""
-    return f"{safe_text(v.version_id)[:36]:<36}  {latest:<6}  {what:>13}  {when}"
+    version_id = safe_text(v.version_id)
+    if len(version_id) > ID_WIDTH:  # the whole id is in the preview's title and in what D downloads
+        version_id = version_id[:ID_WIDTH - 1] + "…"
+    return f"{version_id:<{ID_WIDTH}}  {latest:<6}  {what:>13} {when}"
 
 
 class VersionsScreen(ModalScreen[None]):
@@ -69,7 +76,7 @@ class VersionsScreen(ModalScreen[None]):
             box.border_title = Text(self.display_filter(safe_text(f"Versions of s3://{self.bucket}/{self.key}")))
             box.border_subtitle = "p preview  D download  r restore  d delete  Esc close"
             yield Static("Listing versions…", id="versions-note", markup=False)
-            yield Static(f"{'Version ID':<36}  {'':<6}  {'Size':>13}  Modified (UTC)", id="versions-head",
+            yield Static(f"{'Version ID':<{ID_WIDTH}}  {'':<6}  {'Size':>13} Modified (UTC)", id="versions-head",
                          markup=False)
             yield OptionList(id="versions-list")
 
