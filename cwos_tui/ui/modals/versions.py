@@ -24,7 +24,6 @@ from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.mutation import mutate, run_work
 from cwos_tui.ui.text import DisplayFilter, human_size, no_filter, safe_text
 
-
 #: a line fits the dialog at 80 columns (76 inside its border and padding, one of them for a scroll bar)
 ID_WIDTH = 32
 
