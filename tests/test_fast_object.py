@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cwos_tui.cloud import fast_object
-from cwos_tui.cloud.credentials import StaticKeySource
 from cwos_tui.cloud.storage import StorageService
 from cwos_tui.cloud.transfer_model import Job, State
 from cwos_tui.cloud.transfers import MIB, TransferQueue
+from tests import test_transfers as shared
 from tests.faultproxy import HttpFaultProxy, Rule, s3_error
-from tests.helpers import new_key
+from tests.test_transfers import _client, _storage
+
+admin_key, storage, bucket = shared.admin_key, shared.storage, shared.bucket  # the transfer tests' fixtures
 
 HOSTILE = ["with space.txt", "a+b=c&d.txt", "100% sure %41%2F.txt", "ünïcödé/ключ/日本.txt", "ctl\x01\x1f\x7f.txt",
            "../up/../x", "in/../out", "a//double//slash", "~tilde/~x", "q?x=1#frag;semi", "trailing space ",
@@ -31,41 +33,10 @@ def _collapsed(key: str) -> str:
     return key
 
 
-def _storage(sandbox: Any, key: dict[str, Any], endpoint: str | None = None) -> StorageService:
-    source = StaticKeySource(key["accessKeyId"], key["secretKey"])
-    return StorageService(endpoint or sandbox.s3, source, zone=sandbox.zone, addressing_style="path")
-
-
-@pytest.fixture(scope="module")
-def admin_key(sandbox: Any) -> dict[str, Any]:
-    return new_key(sandbox, sandbox.token)
-
-
-@pytest.fixture
-async def storage(sandbox: Any, admin_key: dict[str, Any]) -> AsyncIterator[StorageService]:
-    async with _storage(sandbox, admin_key) as service:
-        yield service
-
-
-@pytest.fixture
-async def bucket(storage: StorageService, sandbox: Any) -> AsyncIterator[str]:
-    name = f"t-lean-{uuid.uuid4().hex[:10]}"
-    await storage.create_bucket(name, sandbox.zone)
-    yield name
-    async for page in storage.iter_pages(name, delimiter=""):
-        for entry in page.objects:
-            await storage.delete_object(name, entry.key)
-    await storage.delete_bucket(name)
-
-
 @pytest.fixture
 def lean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(fast_object, "ENABLED", True)
     yield
-
-
-async def _client(storage: StorageService) -> Any:
-    return await storage.run_with_client("transfers", lambda c: c)
 
 
 async def _run(client: Any, jobs: list[Job], **options: Any) -> list[Any]:
@@ -187,13 +158,14 @@ async def test_a_fault_on_a_small_put_and_get_falls_back_to_boto3_and_the_file_a
         assert len([t for m, t in proxy.requests if m == method and t.endswith("/small.bin")]) == 2
 
 
+@pytest.mark.parametrize("fault", ["reset-mid-response", "truncate"])
 async def test_a_body_cut_off_mid_get_is_fetched_again_and_checked(
         sandbox: Any, admin_key: dict[str, Any], storage: StorageService, bucket: str, tmp_path: Path,
-        lean: None) -> None:
+        lean: None, fault: str) -> None:
     data = os.urandom(64 * 1024)
     await storage.put_object(bucket, "cut.bin", data)
     async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
-        rule = proxy.add(Rule("reset-mid-response"))
+        rule = proxy.add(Rule(fault))  # type: ignore[arg-type]
         rule.match, rule.times = _small("GET", "cut.bin"), 1
         before = fast_object.served["get"]
         down = await _run(await _client(through), [Job("down", bucket, "cut.bin", tmp_path / "cut.bin")])

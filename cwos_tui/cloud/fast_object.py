@@ -135,6 +135,8 @@ class LeanBody:
             chunk = self._response.read(size if size >= 0 else None)
         except _FAILURES as exc:
             raise ConnectionError(f"the object's body was cut off: {exc!r}") from exc
+        if size != 0 and not chunk and self._response.length:  # closed before the length it announced
+            raise ConnectionError(f"the object's body was cut off ({self._response.length:,} bytes missing)")
         if not chunk or self._response.isclosed():
             self._ended = True
         return chunk
