@@ -34,10 +34,17 @@ _FAILURES = (OSError, http.client.HTTPException)
 
 def lean_objects(client: Any) -> LeanObjects | None:
     """The lean path for this boto3 client, or None when it cannot be used (boto3 does the request)."""
-    if not ENABLED:
+    if not ENABLED or not _plain_client(client):
         return None
     lean = _paths.get(client, lambda: LeanObjects(client, _client_verify(client)))
     return lean if lean.usable else None
+
+
+def _plain_client(client: Any) -> bool:
+    """A botocore client itself (a wrapper that watches or changes its calls gets its calls)."""
+    from botocore.client import BaseClient
+
+    return isinstance(client, BaseClient)
 
 
 def _client_verify(client: Any) -> bool | str:
