@@ -37,6 +37,8 @@ TOOLS = ("aws", "boto3", "ours")
 
 
 class Bench:
+    concurrency = 0  # ours: files at once (0: the queue's default)
+
     def __init__(self, ready: dict[str, Any], key: dict[str, str], work: Path, big_mib: int, small: int) -> None:
         self.ready, self.key, self.work = ready, key, work
         self.big_bytes, self.small = big_mib * 1024 * 1024, small
@@ -66,6 +68,8 @@ class Bench:
                                  zone=self.ready["zone"], addressing_style="path")
         self.storage = storage
         client = asyncio.run(storage.run_with_client("bench", lambda c: c))
+        if self.concurrency:
+            return TransferQueue(concurrency=self.concurrency), client
         return TransferQueue(), client
 
     # ---- data ------------------------------------------------------------------------------------------
@@ -197,9 +201,17 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--ui", action="store_true", help="also probe the dashboard while it downloads")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--lean", choices=("on", "off"), default="on",
+                        help="ours: small objects by the lean path (cloud/fast_object.py), or by boto3 only")
+    parser.add_argument("--concurrency", type=int, default=0, help="ours: files at once (0: the queue's default)")
     args = parser.parse_args()
 
     import httpx
+
+    from cwos_tui.cloud import fast_object
+
+    fast_object.ENABLED = args.lean == "on"
+    Bench.concurrency = args.concurrency
 
     from cwos_tui.sandbox.process import SandboxProcess
 

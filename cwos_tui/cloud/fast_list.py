@@ -21,24 +21,20 @@ skips the rest:
 from __future__ import annotations
 
 import http.client
-import ssl
 import threading
-import weakref
 from collections.abc import Iterator
 from typing import Any, NamedTuple
-from urllib.parse import quote, unquote_plus, urlsplit
-from urllib.request import getproxies_environment, proxy_bypass
+from urllib.parse import quote, unquote_plus
 
 from cwos_tui.cloud.errors import ProtocolError
 from cwos_tui.cloud.fast_list_xml import ParsedPage, continuation, parse_page
 from cwos_tui.cloud.listing_store import page_chunk
+from cwos_tui.cloud.signed_http import PerClient, SignedEndpoint, receive
 
 OPERATION = "ListObjectsV2"
 #: set to False (tests, benchmarks) to list with boto3 only
 ENABLED = True
-_TIMEOUT = 60.0
-_listers: weakref.WeakKeyDictionary[Any, FastLister] = weakref.WeakKeyDictionary()
-_listers_lock = threading.Lock()
+_listers: PerClient[FastLister] = PerClient()
 
 
 class Request(NamedTuple):
@@ -80,114 +76,26 @@ def fast_lister(client: Any, verify: bool | str = True) -> FastLister | None:
     when it cannot be used and boto3 lists instead."""
     if not ENABLED:
         return None
-    with _listers_lock:
-        lister = _listers.get(client)
-        if lister is None:
-            lister = FastLister(client, verify)
-            _listers[client] = lister
+    lister = _listers.get(client, lambda: FastLister(client, verify))
     return lister if lister.usable else None
 
 
-class FastLister:
+class FastLister(SignedEndpoint):
     """Signed ListObjectsV2 pages for one boto3 client; thread-safe (each listing takes its own connection)."""
-
-    def __init__(self, client: Any, verify: bool | str = True) -> None:
-        self.client = client
-        meta = client.meta
-        self.region: str = meta.region_name or "us-east-1"
-        self.endpoint = urlsplit(meta.endpoint_url or "")
-        self.style = ((meta.config.s3 or {}) if meta.config is not None else {}).get("addressing_style")
-        self.verify = verify
-        self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
-        self._lock = threading.Lock()
-        self._context: ssl.SSLContext | None = None
-        self.usable = self._check()
-
-    def _check(self) -> bool:
-        getter = getattr(self.client, "_get_credentials", None)
-        if getter is None or getter() is None:
-            return False
-        if self.style not in ("path", "virtual") or self.endpoint.scheme not in ("http", "https"):
-            return False
-        if not self.endpoint.hostname or self.endpoint.query or self.endpoint.path.strip("/"):
-            return False
-        proxies = getproxies_environment()
-        return not (proxies.get(self.endpoint.scheme) and not proxy_bypass(self.endpoint.hostname))
-
-    # ---- connections ---------------------------------------------------------------------------
-
-    def _target(self, bucket: str) -> tuple[tuple[str, str, int], str]:
-        """(scheme, host, port) and the request path for a bucket's listing, as botocore addresses it."""
-        scheme, host = self.endpoint.scheme, self.endpoint.hostname or ""
-        port = self.endpoint.port or (443 if scheme == "https" else 80)
-        if self.style == "virtual" and _dns_compatible(bucket, scheme):
-            return (scheme, f"{bucket}.{host}", port), "/"
-        return (scheme, host, port), "/" + quote(bucket, safe="-_.~")
-
-    def _take(self, where: tuple[str, str, int]) -> http.client.HTTPConnection:
-        with self._lock:
-            idle = self._idle.get(where)
-            if idle:
-                return idle.pop()
-        scheme, host, port = where
-        if scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=_TIMEOUT, context=self._ssl())
-        return http.client.HTTPConnection(host, port, timeout=_TIMEOUT)
-
-    def _give_back(self, where: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
-        with self._lock:
-            idle = self._idle.setdefault(where, [])
-            if len(idle) < 4:
-                idle.append(conn)
-                return
-        conn.close()
-
-    def _ssl(self) -> ssl.SSLContext:
-        if self._context is None:
-            if self.verify is False:
-                context = ssl.create_default_context()
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            else:
-                from botocore.httpsession import get_cert_path
-
-                cafile = get_cert_path(self.verify)
-                context = ssl.create_default_context(cafile=cafile if isinstance(cafile, str) else None)
-            self._context = context
-        return self._context
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for conns in idle.values():
-            for conn in conns:
-                conn.close()
 
     # ---- requests ------------------------------------------------------------------------------
 
-    def _headers(self, url: str) -> dict[str, str]:
-        from botocore.auth import S3SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
-        credentials = self.client._get_credentials().get_frozen_credentials()
-        request = AWSRequest("GET", url)
-        S3SigV4Auth(credentials, "s3", self.region).add_auth(request)
-        return dict(request.headers.items())
-
     def _send(self, conn: http.client.HTTPConnection, where: tuple[str, str, int], path: str,
               request: Request) -> None:
-        scheme, host, port = where
-        default = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
         target = f"{path}?{request.query()}"
-        url = f"{scheme}://{host}{'' if default else f':{port}'}{target}"
-        conn.request("GET", target, headers=self._headers(url))
+        conn.request("GET", target, headers=self.sign("GET", self.url(where, target)))
 
     def pages(self, request: Request, base: str, stop: threading.Event | None = None) -> Iterator[ParsedPage]:
         """Pages from `request` on, names relative to `base`. The page after the one yielded is already
         requested while it is parsed; stopping (the event, or closing the iterator) drops the connection
         if an answer is still due."""
-        where, path = self._target(request.bucket)
-        conn = self._take(where)
+        where, path = self.target(request.bucket)
+        conn = self.take(where)
         todo: Request | None = request  # the next page not yet yielded
         pending = False  # todo's request is sent already
         try:
@@ -210,7 +118,7 @@ class FastLister:
             if pending:
                 conn.close()
             else:
-                self._give_back(where, conn)
+                self.give_back(where, conn)
 
     def _exchange(self, conn: http.client.HTTPConnection, where: tuple[str, str, int], path: str,
                   request: Request, sent: bool) -> tuple[int, dict[str, str], bytes] | None:
@@ -220,7 +128,7 @@ class FastLister:
             try:
                 if not sent or attempt:
                     self._send(conn, where, path, request)
-                return _receive(conn)
+                return receive(conn)
             except (OSError, http.client.HTTPException):
                 conn.close()
         return None
@@ -283,12 +191,6 @@ def boto_pages(client: Any, request: Request, base: str, stop: threading.Event |
         todo = todo.next(page.next_token) if page.next_token else None
 
 
-def _receive(conn: http.client.HTTPConnection) -> tuple[int, dict[str, str], bytes]:
-    response = conn.getresponse()
-    body = response.read()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-
-
 def _following(status: int, body: bytes, request: Request) -> Request | None:
     """The next page's request when this answer is a good page that says there is one (read before parsing)."""
     if status != 200:
@@ -313,12 +215,6 @@ def _parse(client: Any, status: int, headers: dict[str, str], body: bytes) -> di
     shape = client.meta.service_model.operation_model(OPERATION).output_shape
     parser = RestXMLParser(timestamp_parser=str)
     return dict(parser.parse({"status_code": status, "headers": headers, "body": body}, shape))
-
-
-def _dns_compatible(bucket: str, scheme: str) -> bool:
-    from botocore.utils import check_dns_name
-
-    return bool(check_dns_name(bucket)) and not (scheme == "https" and "." in bucket)
 
 
 def _stopped(stop: threading.Event | None) -> bool:
