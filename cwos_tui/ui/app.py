@@ -159,7 +159,7 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         self.handlers.register(self.app_handlers())
         self.handlers.register(self.profile_handlers())
         self.handlers.register(self.pane().handlers())
-        self._held_keys, self._held_for = [], self.screen  # key_order.py: keys wait for the other panes
+        self.hold_keys(self.screen)  # key_order.py: keys wait for the other panes
         self.call_after_refresh(self._mount_other_panes)  # before anything that may switch panes
         self.query_one(CommandBar).completer = self.complete
         self.query_one(FitFooter).hide = self.hidden_in_footer

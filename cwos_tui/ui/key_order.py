@@ -55,13 +55,17 @@ class KeyOrder(_AppBase):
         push: Any = super().push_screen
         result = push(screen, callback, wait_for_dismiss, mode=mode)
         top = self.screen
-        if self._held_keys is None:
-            self._held_keys = []
-        self._held_for = top
+        self.hold_keys(top)
         # runs in the screen's own task, after its compose, mount (where it focuses) and resume
         top.call_later(self.post_message, KeysReleased(top))
         self.set_timer(HOLD_LIMIT, lambda: self._release_stale(top))
         return result
+
+    def hold_keys(self, screen: Screen[Any]) -> None:
+        """Hold keys until `KeysReleased(screen)` is posted (the app mounts panes after its first frame)."""
+        if self._held_keys is None:
+            self._held_keys = []
+        self._held_for = screen
 
     def _release_stale(self, screen: Screen[Any]) -> None:
         if self._held_for is screen:
