@@ -29,7 +29,7 @@ from tests.test_ui_wizard import (
     wait_tested,
     wizard,
 )
-from tests.ui_support import visible_cells, wait_for
+from tests.ui_support import run_command, visible_cells, wait_for
 
 
 @pytest.fixture
@@ -201,5 +201,5 @@ async def test_keys_that_may_not_list_buckets_say_so_in_one_line_and_still_open_
         buckets = app.pane("buckets")
         await wait_for(pilot, lambda: buckets.state_text == LIST_DENIED, "the one-line explanation")
         assert len(LIST_DENIED) <= 78 and not isinstance(app.screen, ModalScreen)
-        await pilot.press("colon", *"b training-data", "enter")
+        await run_command(pilot, "b training-data")
         await wait_for(pilot, lambda: app.objects.complete and app.objects.row_list.count, "the bucket opened by name")

@@ -18,7 +18,7 @@ from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from tests.helpers import admin_headers, new_key, s3_client
-from tests.ui_support import make_app, notices, visible_cells, wait_for
+from tests.ui_support import make_app, notices, type_text, visible_cells, wait_for
 
 SIZE = (80, 24)
 
@@ -77,7 +77,7 @@ async def test_create_dialog_checks_the_name_as_you_type_creates_in_the_zone_the
         await select_bucket(app, pilot, "training-data")
         await pilot.press("n")
         dialog = await shown(pilot, app, BucketCreateScreen, "create dialog")
-        await pilot.press(*"My_B")
+        await type_text(pilot, "My_B")
         check = text_of(dialog, "#bf-name-check")
         assert "lowercase letters, digits and hyphens, not 'B' 'M' '_' (use lowercase)" in check
         await pilot.press("enter")

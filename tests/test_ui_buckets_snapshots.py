@@ -8,7 +8,7 @@ from __future__ import annotations
 from cwos_tui.cloud.bucket_rules import check_lifecycle_text
 from cwos_tui.ui.modals.bucket_editor import BucketEditorScreen
 from cwos_tui.ui.modals.bucket_forms import BucketCreateScreen
-from tests.ui_support import make_app, stable_filter, wait_for
+from tests.ui_support import make_app, stable_filter, type_text, wait_for
 
 RULES = """[
   {
@@ -38,7 +38,7 @@ def test_create_dialog_snapshot_80x24(private_sandbox, snap_compare):
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, BucketCreateScreen) and app.screen.is_mounted,
                        "create dialog")
-        await pilot.press(*"cw-Data_1")
+        await type_text(pilot, "cw-Data_1")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=prepare)

@@ -13,7 +13,7 @@ from cwos_tui.ui.modals.detail import DetailScreen
 from cwos_tui.ui.modals.expiry_picker import ExpiryPickerScreen
 from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from tests.test_ui_objects import click, screen
-from tests.ui_support import make_app, notices, wait_for
+from tests.ui_support import make_app, notices, run_command, wait_for
 
 SIZE = (100, 30)
 
@@ -76,7 +76,7 @@ async def test_x_cancels_a_running_prefix_delete_and_says_how_far_it_got(sandbox
             return await original(bucket_name, keys)
 
         monkeypatch.setattr(storage, "delete_objects", held_second_batch)
-        await pilot.press("colon", *"delete-prefix tmp/", "enter")
+        await run_command(pilot, "delete-prefix tmp/")
         await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen), "asked")
         app.screen.query_one(Input).value = "tmp/"
         await click(app, pilot, "#ttc-yes")
@@ -93,18 +93,18 @@ async def test_copy_move_and_rename_by_colon_commands(sandbox):
         bucket = await bucket_with(app, sandbox, ["a.txt", "dir/keep"])
         await open_at(app, pilot, bucket)
         app.objects.store_list.select_value(("object", "a.txt"))
-        await pilot.press("colon", *"copy dir/", "enter")
+        await run_command(pilot, "copy dir/")
         await wait_for(pilot, lambda: any("Copied" in n for n in notices(app)), "copied")
         assert await keys_of(app, bucket) == ["a.txt", "dir/a.txt", "dir/keep"]
         await wait_for(pilot, lambda: app.objects.complete, "reloaded")
         app.objects.store_list.select_value(("object", "a.txt"))
-        await pilot.press("colon", *"rename b.txt", "enter")
+        await run_command(pilot, "rename b.txt")
         await click(app, pilot, "#confirm-yes")
         await wait_for(pilot, lambda: any("Moved" in n for n in notices(app)), "renamed")
         assert await keys_of(app, bucket) == ["b.txt", "dir/a.txt", "dir/keep"]
         await wait_for(pilot, lambda: app.objects.complete and "b.txt" in screen(app), "reloaded")
         app.objects.store_list.select_value(("object", "b.txt"))
-        await pilot.press("colon", *f"move s3://{bucket}/dir/c.txt", "enter")
+        await run_command(pilot, f"move s3://{bucket}/dir/c.txt")
         await click(app, pilot, "#confirm-yes")
         await wait_for(pilot, lambda: len([n for n in notices(app) if "Moved" in n]) == 2, "moved")
         assert await keys_of(app, bucket) == ["dir/a.txt", "dir/c.txt", "dir/keep"]
@@ -125,9 +125,9 @@ async def test_presign_with_the_picker_and_by_command_gives_a_url_that_works(san
         assert fields["Valid for"] == "6 h" and "X-Amz-Expires=21600" in fields["URL"]
         assert httpx.get(fields["URL"]).content == b"share.txt"
         await pilot.press("escape")
-        await pilot.press("colon", *"presign 2x", "enter")
+        await run_command(pilot, "presign 2x")
         assert any("not a duration" in n for n in notices(app))
-        await pilot.press("colon", *"presign 15m", "enter")
+        await run_command(pilot, "presign 15m")
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), "the URL shown")
         assert dict(app.screen.fields)["Valid for"] == "15 m"
 
@@ -138,7 +138,7 @@ async def test_read_only_refuses_every_changing_object_command(sandbox):
         await open_at(app, pilot, "training-data", "")
         app.objects.store_list.select_value(("object", "training-data/README.md".split("/", 1)[1]))
         for line in ("delete", "delete-prefix datasets/", "copy x.md", "move x.md", "rename x.md"):
-            await pilot.press("colon", *line, "enter")
+            await run_command(pilot, line)
             await pilot.pause()
             assert not isinstance(app.screen, TypeToConfirmScreen)
             title = {"delete": "Delete object", "delete-prefix": "Delete prefix"}.get(
@@ -160,7 +160,7 @@ async def test_the_gate_refuses_object_commands_the_principal_lacks_on_this_fold
         await pilot.press("d")
         await pilot.pause()
         assert "Delete object: refused, your principal lacks s3:DeleteObject on training-data/*" in notices(app)
-        await pilot.press("colon", *"copy x.md", "enter")
+        await run_command(pilot, "copy x.md")
         await pilot.pause()
         assert "Copy object: refused, your principal lacks s3:PutObject on training-data/*" in notices(app)
         await pilot.press("p")  # reading is allowed

@@ -12,7 +12,7 @@ from textual.widgets import Button
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.panes.object_listing import ObjectListing
 from tests.test_listing_store import million
-from tests.ui_support import make_app, notices, wait_for
+from tests.ui_support import make_app, notices, run_command, type_text, wait_for
 from tests.widget_harness import screen_text
 
 SIZE = (100, 30)
@@ -69,10 +69,10 @@ async def test_a_million_rows_browse_with_end_pagedown_and_jump_to_a_key(sandbox
         body = objects.store_list.body_height
         assert cursor_line(app) == (0, f"shard-{body:07d}.tar") or cursor_line(app)[1] == f"shard-{body:07d}.tar"
         assert f"shard-{body:07d}.tar" in screen(app)
-        await pilot.press("colon", *"jump shard-0500000.tar", "enter")
+        await run_command(pilot, "jump shard-0500000.tar")
         await pilot.pause()
         assert cursor_line(app)[1] == "shard-0500000.tar" and "shard-0500000.tar" in screen(app)
-        await pilot.press("colon", *"jump runs/shard-0765432", "enter")  # a full key works too
+        await run_command(pilot, "jump runs/shard-0765432")  # a full key works too
         await pilot.pause()
         assert cursor_line(app)[1] == "shard-0765432.tar"
 
@@ -151,10 +151,11 @@ async def test_slash_filters_what_is_loaded_and_find_asks_the_server(sandbox, mo
     async with app.run_test(size=SIZE) as pilot:
         app.open_location("training-data", TRAIN)
         await wait_for(pilot, lambda: "25 of ? listed…" in screen(app), "first page")
-        await pilot.press("slash", *"shard-011")
+        await pilot.press("slash")
+        await type_text(pilot, "shard-011")
         await wait_for(pilot, lambda: "(loaded rows so far): 0 match" in screen(app), "local filter")
         await pilot.press("escape")
-        await pilot.press("colon", *"find shard-011", "enter")
+        await run_command(pilot, "find shard-011")
         await wait_for(pilot, lambda: "10 items found by the server" in screen(app), "server search")
         shown = screen(app)
         assert "server search: names starting “shard-011”" in shown and "shard-0110.tar" in shown
@@ -174,21 +175,22 @@ async def test_sort_by_size_and_date_within_the_loaded_rows_keeps_the_cursor_on_
         app.open_location(bucket, "")
         await wait_for(pilot, lambda: app.objects.complete and "4 items" in screen(app), "listed")
         app.objects.store_list.select_value(("object", "c.txt"))
-        await pilot.press("colon", *"sort size", "enter")
+        await run_command(pilot, "sort size")
         await pilot.pause()
         names = [app.objects.store_list.row_at(i).cells[0] for i in range(4)]
         assert names == ["d/", "b.txt", "c.txt", "a.txt"] and "sorted by size" in screen(app)
         assert app.objects.store_list.selected.cells[0] == "c.txt"
-        await pilot.press("slash", *"txt")
+        await pilot.press("slash")
+        await type_text(pilot, "txt")
         await wait_for(pilot, lambda: app.objects.store_list.count == 3, "filtered")
         assert [app.objects.store_list.row_at(i).cells[0] for i in range(3)] == ["b.txt", "c.txt", "a.txt"]
         await pilot.press("escape", "o")  # size -> date: newest first
         await pilot.pause()
         assert "sorted by date" in screen(app)
-        await pilot.press("colon", *"sort name", "enter")
+        await run_command(pilot, "sort name")
         await pilot.pause()
         assert [app.objects.store_list.row_at(i).cells[0] for i in range(4)] == ["a.txt", "b.txt", "c.txt", "d/"]
-        await pilot.press("colon", *"sort colour", "enter")
+        await run_command(pilot, "sort colour")
         assert any("Sort by name, size or date" in n for n in notices(app))
 
 
@@ -207,7 +209,7 @@ async def test_a_listing_pauses_at_the_cap_and_l_continues_to_the_full_count(san
         await pilot.press("L")  # on, up to the cap again
         await wait_for(pilot, lambda: "listing paused at 100 — press L to continue" in screen(app), "paused again")
         assert cursor_line(app)[1] == "shard-0049.tar"  # the cursor stayed where it was
-        await pilot.press("colon", *"continue", "enter")  # the `:` alias
+        await run_command(pilot, "continue")  # the `:` alias
         await wait_for(pilot, lambda: "120 items" in screen(app), "the full count")
         assert app.objects.complete and "paused" not in screen(app)
         store = app.objects.store_list.store

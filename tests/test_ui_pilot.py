@@ -10,7 +10,7 @@ from cwos_tui.ui.modals.help import HelpScreen, help_plain
 from cwos_tui.ui.modals.reauth import ReauthScreen
 from cwos_tui.ui.widgets.status_line import StatusLine
 from tests.helpers import make_principal
-from tests.ui_support import make_app, notices, visible_cells, wait_checks_done, wait_for
+from tests.ui_support import make_app, notices, run_command, type_text, visible_cells, wait_checks_done, wait_for
 
 SIZE = (100, 30)
 
@@ -41,7 +41,7 @@ async def test_keys_1_to_5_switch_panes_and_each_lists_its_data(sandbox):
 async def test_objects_enter_descends_backspace_goes_up_and_colon_b_jumps(sandbox):
     app = make_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("colon", *"b training-data/datasets/", "enter")
+        await run_command(pilot, "b training-data/datasets/")
         objects = app.objects
         await wait_for(pilot, lambda: objects.complete and objects.prefix == "datasets/", "datasets listed")
         assert (objects.bucket, objects.prefix) == ("training-data", "datasets/")
@@ -71,7 +71,7 @@ async def test_help_f1_and_question_mark_list_the_focused_panes_keys(sandbox):
         body = help_plain(app.screen.body)
         assert "Buckets pane" in body and "Open" in body and "Delete object" not in body
         await pilot.press("escape")
-        await pilot.press("colon", *"b training-data/", "enter")
+        await run_command(pilot, "b training-data/")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         body = help_plain(app.screen.body)
@@ -87,7 +87,7 @@ async def test_ctrl_p_palette_lists_registry_commands_and_runs_them(sandbox):
         from textual.command import CommandPalette
 
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette open")
-        await pilot.press(*"access keys")
+        await type_text(pilot, "access keys")
         await wait_for(pilot, lambda: "Go to Access keys" in _palette_text(app), "registry hit listed")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.active_pane == "keys", "palette ran pane.keys")
@@ -106,15 +106,15 @@ def _palette_text(app) -> str:
 async def test_colon_commands_aliases_and_unknown_command_message(sandbox):
     app = make_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("colon", *"pol", "enter")
+        await run_command(pilot, "pol")
         assert app.active_pane == "policies"
-        await pilot.press("colon", *"keys", "enter")
+        await run_command(pilot, "keys")
         assert app.active_pane == "keys"
-        await pilot.press("colon", *"tokens", "enter")
+        await run_command(pilot, "tokens")
         assert app.active_pane == "tokens"
-        await pilot.press("colon", *"b", "enter")
+        await run_command(pilot, "b")
         assert app.active_pane == "buckets"
-        await pilot.press("colon", *"frobnicate", "enter")
+        await run_command(pilot, "frobnicate")
         assert any("Unknown command: frobnicate" in n for n in notices(app))
 
 
@@ -124,7 +124,8 @@ async def test_slash_filters_loaded_rows_and_escape_clears(sandbox):
         app.open_location("model-checkpoints", "eval/")
         await wait_for(pilot, lambda: app.objects.complete, "eval listed")
         assert app.objects.row_list.count == 60
-        await pilot.press("slash", *"results-01")
+        await pilot.press("slash")
+        await type_text(pilot, "results-01")
         assert visible_cells(app) == [f"results-01{i}.json" for i in range(10)]
         assert "10 match" in app.objects.state_text
         await pilot.press("enter")  # keep the filter, back to the list

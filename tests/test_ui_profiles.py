@@ -18,7 +18,7 @@ from cwos_tui.ui.app import CwosApp
 from cwos_tui.ui.app_commands import NO_TOKEN_LINE
 from cwos_tui.ui.widgets.status_line import StatusLine
 from tests.helpers import new_key
-from tests.ui_support import notices, wait_for
+from tests.ui_support import notices, run_command, type_text, wait_for
 
 SIZE = (100, 30)
 
@@ -55,7 +55,7 @@ async def test_profile_command_switches_without_restarting(sandbox: Any, two_pro
         status = app.query_one(StatusLine)
         await wait_for(pilot, lambda: sandbox.admin_principal in status.identity, "the admin identity")
         await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets via the control plane")
-        await pilot.press("colon", *"profile laptop", "enter")
+        await run_command(pilot, "profile laptop")
         await wait_for(pilot, lambda: app.connection.profile_name == "laptop", "the switch")
         assert status.profile == "laptop"
         await wait_for(pilot, lambda: "no API token for whoami" in status.identity, "the key's identity line")
@@ -73,7 +73,7 @@ async def test_palette_offers_each_other_profile(sandbox: Any, two_profiles: Fil
         await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
-        await pilot.press(*"switch to profile")
+        await type_text(pilot, "switch to profile")
         hits = app.screen.query_one(CommandList)
         await wait_for(pilot, lambda: hits.option_count and "laptop" in str(hits.get_option_at_index(0).prompt),
                        "the laptop hit")
@@ -118,7 +118,7 @@ async def test_switching_with_a_transfer_running_asks_and_the_new_profile_gets_i
         client = Held(await app.services.storage.run_with_client("t", lambda c: c))
         batch = old.submit(client, [Job("up", bucket, "f.txt", tmp_path / "f.txt")])
         await wait_for(pilot, lambda: client.started.is_set(), "upload under way")
-        await pilot.press("colon", *"profile laptop", "enter")
+        await run_command(pilot, "profile laptop")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "asked")
         assert app.screen.question == ("1 transfer(s) still running with profile admin. Switch to laptop and "
                                        "cancel them?")
@@ -126,7 +126,7 @@ async def test_switching_with_a_transfer_running_asks_and_the_new_profile_gets_i
         await pilot.press("escape")
         await wait_for(pilot, lambda: any("Profile not switched" in n for n in notices(app)), "kept")
         assert app.connection.profile_name == "admin" and old.active == 1
-        await pilot.press("colon", *"profile laptop", "enter")
+        await run_command(pilot, "profile laptop")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "asked again")
         await click(app, pilot, "#confirm-yes")
         client.release.set()
@@ -146,7 +146,7 @@ async def test_switching_with_a_transfer_running_asks_and_the_new_profile_gets_i
         assert not queue.items
         app.open_location(bucket, "")
         await wait_for(pilot, lambda: app.objects.complete and app.objects.bucket == bucket, "listed")
-        await pilot.press("colon", *f"upload {tmp_path / 'later.txt'}", "enter")
+        await run_command(pilot, f"upload {tmp_path / 'later.txt'}")
         await wait_for(pilot, lambda: any(n.startswith("Uploaded 1 of 1") for n in notices(app)), "uploaded")
         [new_batch] = queue.batches.values()
         used = queue._clients[new_batch.id]._get_credentials()  # the client the queue ran it with

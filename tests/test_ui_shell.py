@@ -18,7 +18,7 @@ from cwos_tui.ui.modals.type_to_confirm import TypeToConfirmScreen
 from cwos_tui.ui.widgets.command_bar import CommandBar
 from cwos_tui.ui.widgets.status_line import StatusLine
 from tests.helpers import grant, make_principal, new_key
-from tests.ui_support import make_app, notices, visible_cells, wait_for
+from tests.ui_support import make_app, notices, type_text, visible_cells, wait_for
 
 SIZE = (80, 24)
 
@@ -134,7 +134,7 @@ async def test_palette_finds_a_command_of_another_pane_and_goes_there(sandbox):
         await wait_for(pilot, lambda: app.pane("buckets").complete, "buckets listed")
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
-        await pilot.press(*"sort keys")
+        await type_text(pilot, "sort keys")
         hits = app.screen.query_one(CommandList)
         await wait_for(pilot, lambda: hits.option_count and "Sort keys" in str(hits.get_option_at_index(0).prompt),
                        "hit shown")

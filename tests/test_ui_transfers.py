@@ -16,7 +16,7 @@ from cwos_tui.config.settings import Settings
 from cwos_tui.ui.modals.confirm import ConfirmScreen
 from cwos_tui.ui.modals.transfer_conflict import ConflictScreen
 from tests.test_ui_objects import click, screen
-from tests.ui_support import make_app, notices, wait_for
+from tests.ui_support import make_app, notices, run_command, wait_for
 
 SIZE = (100, 30)
 
@@ -49,7 +49,7 @@ async def test_upload_files_and_a_folder_then_download_the_folder_with_the_exist
     async with app.run_test(size=SIZE) as pilot:
         bucket = await _bucket(app, sandbox)
         await _open(app, pilot, bucket, "")
-        await pilot.press("colon", *f"upload {source / 'note.txt'} '{source / 'photos'}'", "enter")
+        await run_command(pilot, f"upload {source / 'note.txt'} '{source / 'photos'}'")
         await wait_for(pilot, lambda: any(n.startswith("Uploaded 4 of 4") for n in notices(app)), "uploaded")
         storage = app.services.storage
         assert await storage.get_object_range(bucket, "photos/2026/b.jpg", 0, 70_000) == files["photos/2026/b.jpg"]
@@ -57,7 +57,7 @@ async def test_upload_files_and_a_folder_then_download_the_folder_with_the_exist
         await wait_for(pilot, lambda: app.objects.complete and "photos/" in screen(app), "listed again")
         # the same file again: the object exists, so the dashboard asks; rename keeps both
         (source / "note.txt").write_bytes(b"a second note")
-        await pilot.press("colon", *f"upload {source / 'note.txt'}", "enter")
+        await run_command(pilot, f"upload {source / 'note.txt'}")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen), "asked about the object")
         assert "This object exists" in screen(app) and f"s3://{bucket}/note.txt" in screen(app)
         await pilot.press("r")
@@ -91,7 +91,7 @@ async def test_read_only_refuses_upload_but_downloads(sandbox, tmp_path):
     app = make_app(sandbox, read_only=True, settings=Settings.from_data({"download_dir": str(tmp_path)}))
     async with app.run_test(size=SIZE) as pilot:
         await _open(app, pilot, "training-data", "")
-        await pilot.press("colon", *f"upload {tmp_path}", "enter")
+        await run_command(pilot, f"upload {tmp_path}")
         await pilot.press("u")
         assert notices(app).count("Upload: refused, the session is read-only") == 2
         assert app.objects.store_list.select_value(("object", "README.md"))
@@ -189,7 +189,7 @@ async def test_tab_completes_local_paths_after_upload_and_download(sandbox, tmp_
 
         async def tab(typed: str, expected: str) -> None:
             await pilot.press("escape") if bar.display else None
-            await pilot.press("colon", *typed, "tab")
+            await run_command(pilot, typed, end="tab")
             await wait_for(pilot, lambda: bar.value == expected, f"{typed!r} -> {expected!r} (got {bar.value!r})")
 
         await tab("downl", "download ")

@@ -214,7 +214,8 @@ class SeaweedFS:
             self._proc = await asyncio.create_subprocess_exec(
                 *self._argv(config_path), stdin=asyncio.subprocess.DEVNULL, stdout=out,
                 stderr=asyncio.subprocess.STDOUT, env=env, cwd=self.data_dir,
-                start_new_session=True, preexec_fn=parent_death_preexec(),
+                start_new_session=True,
+                preexec_fn=parent_death_preexec(signal.SIGKILL if self.disposable else signal.SIGTERM),
             )
         LIVE_PIDS.add(self._proc.pid)
 

@@ -99,8 +99,12 @@ def unix_socket_listening(path: Path) -> bool:
         return True
 
 
-def parent_death_preexec() -> Callable[[], None] | None:
-    """On Linux, ask the kernel to SIGTERM weed when the thread that spawned it dies."""
+def parent_death_preexec(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """On Linux, ask the kernel to send weed `sig` when the thread that spawned it dies.
+
+    A sandbox whose data is thrown away passes SIGKILL: weed's graceful SIGTERM shutdown can hang for good
+    once its folder is gone, leaving an orphan nobody waits for.
+    """
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -110,9 +114,9 @@ def parent_death_preexec() -> Callable[[], None] | None:
     parent = os.getpid()
 
     def preexec() -> None:
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        libc.prctl(1, sig, 0, 0, 0)  # PR_SET_PDEATHSIG
         if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), sig)
 
     return preexec
 
