@@ -166,6 +166,8 @@ def test_transfers_pane_snapshot(sandbox, snap_compare, tmp_path):
         plan = await plan_download(storage, bucket, "", [], ["bad/"], tmp_path)
         missing = Job("down", bucket, "in/missing.bin", tmp_path / "missing.bin")
         await queue.finished(queue.submit(client, [missing], skipped=plan.skipped))
+        # the bar above the footer follows the queue on a timer: wait for the tick that hides it
+        await wait_for(pilot, lambda: not app.query_one("#transfer-bar").display, "the transfer bar hidden")
         await prepare(pilot)
         app.pane().reload()
         await pilot.pause()
