@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher, Input, Static
 
 from cwos_tui.cloud.clock import Clock, SystemClock
@@ -99,6 +100,7 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         self.stopped_pid: int | None = None  # the demo sandbox asked to stop on quit
         self.note = note  # a start-up problem to show (a broken settings file in --demo)
         self.panes_mounted = asyncio.Event()  # set once every pane is mounted (just after the first frame)
+        self._panes: dict[str, Pane] = {}  # by id, as composed: a DOM query each time cost the footer dearly
         if settings.theme in self.available_themes:
             self.theme = settings.theme
 
@@ -148,7 +150,8 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         )
         yield Static("", id="tabs", markup=False)
         with ContentSwitcher(initial=f"pane-{self.active_pane}", id="panes"):
-            yield pane_class(self.active_pane)(self.ctx)  # the others are mounted after the first frame
+            first = self._panes[self.active_pane] = pane_class(self.active_pane)(self.ctx)
+            yield first  # the others are mounted after the first frame
         yield TransferBar(self.ctx)
         yield CommandBar(id="command-bar")
         yield FitFooter(compact=True, show_command_palette=False)
@@ -180,11 +183,12 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
     async def _mount_other_panes(self) -> None:
         """After the first frame: import and mount the panes the app did not open on, then let held keys go."""
         try:
-            others = [pane_class(pane_id)(self.ctx) for pane_id in PANES if pane_id != self.active_pane]
-            for pane in others:
+            others = {pane_id: pane_class(pane_id)(self.ctx) for pane_id in PANES if pane_id != self.active_pane}
+            for pane in others.values():
                 pane.display = False
-            await self.query_one(ContentSwitcher).mount_all(others)
-            for pane in others:
+            await self.query_one(ContentSwitcher).mount_all(others.values())
+            self._panes.update(others)
+            for pane in others.values():
                 self.handlers.register(pane.handlers())
         finally:
             self.panes_mounted.set()
@@ -199,10 +203,13 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
             yield pilot
 
     def pane(self, pane_id: str | None = None) -> Pane:
-        return self.query_one(f"#pane-{pane_id or self.active_pane}", Pane)
+        found = self._panes.get(pane_id or self.active_pane)
+        if found is None:
+            raise NoMatches(f"no pane {pane_id or self.active_pane!r} (yet)")
+        return found
 
     def mounted_panes(self) -> list[Pane]:
-        return list(self.query(Pane))
+        return [self._panes[pane_id] for pane_id in PANES if pane_id in self._panes]
 
     @property
     def objects(self) -> ObjectsPane:
@@ -250,7 +257,7 @@ class CwosApp(KeyOrder, AppCommands, ProfileSwitching, ConnectionLifecycle, App[
         if self.active_pane == "buckets" and "buckets" in command.contexts and "objects" not in command.contexts:
             selected = self.pane("buckets").row_list.selected
             return resource_for(command, str(selected.value) if selected and selected.value else "", "")
-        if not self.query("#pane-objects"):  # the first frame, before the other panes are mounted
+        if "objects" not in self._panes:  # the first frame, before the other panes are mounted
             return resource_for(command, "", "")
         objects = self.objects
         return resource_for(command, objects.bucket, objects.prefix)
