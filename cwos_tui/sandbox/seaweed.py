@@ -41,9 +41,9 @@ from cwos_tui.sandbox.seaweed_identities import (
     PROBE_NAME,
     IdentityChange,
     KnownIdentity,
+    WeedShell,
     parse_export,
     plan_changes,
-    run_shell,
     validate_changes,
 )
 
@@ -96,6 +96,7 @@ class SeaweedFS:
         self._log_offset = 0
         self._http: httpx.AsyncClient | None = None
         self._lock = asyncio.Lock()
+        self._shell: WeedShell | None = None
         self._known: dict[str, KnownIdentity] | None = None
         self._probe_key = "CWOSPROBE" + secrets.token_hex(8).upper()
 
@@ -260,6 +261,9 @@ class SeaweedFS:
     async def stop(self) -> None:
         """SIGTERM by PID, SIGKILL after `stop_timeout` (at once for disposable data), then remove sockets
         weed left behind."""
+        if self._shell is not None:  # first: it talks to weed's master
+            await self._shell.close()
+            self._shell = None
         if self._proc is not None and self._proc.returncode is None and not self.disposable:
             with contextlib.suppress(ProcessLookupError):
                 self._proc.send_signal(signal.SIGTERM)
@@ -323,11 +327,13 @@ class SeaweedFS:
                     for name, k in self._known.items() if name != PROBE_NAME}
 
     async def _run_shell(self, lines: Sequence[str], secret_values: Sequence[str]) -> str:
-        """Run `lines` in one `weed shell` against this instance (see `run_shell`)."""
+        """Run `lines` in this instance's long-lived `weed shell` (see `WeedShell`)."""
         if self.pid is None:
             raise SeaweedError("SeaweedFS is not running")
-        return await run_shell(self._weed_binary or find_weed_binary(), self._ports["master"], self._ports["filer"],
-                               self.data_dir, lines, secret_values)
+        if self._shell is None:
+            self._shell = WeedShell(self._weed_binary or find_weed_binary(), self._ports["master"],
+                                    self._ports["filer"], self.data_dir, parent_death_preexec(signal.SIGKILL))
+        return await self._shell.run(lines, secret_values)
 
     async def _export_identities(self) -> dict[str, KnownIdentity]:
         return parse_export(await self._run_shell(["s3.iam.export"], []), self.admin_name)
