@@ -66,6 +66,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(_session_root, ignore_errors=True)
 
 
+#: the files that take longest, measured under load: handed to the xdist workers first, so that the short
+#: files fill the gaps at the end instead of one long file running alone (the order changes speed only)
+SLOW_FIRST = (
+    "test_ui_wizard.py", "test_ui_keys.py", "test_ui_object_actions.py", "test_ui_objects.py",
+    "test_policy_cli.py", "test_auth_paths.py", "test_sandbox_dataplane.py", "test_transfers.py",
+    "test_ui_pilot.py", "test_ui_policies.py", "test_exports.py", "test_exports_switch.py", "test_sandbox.py",
+    "test_ui_object_formats.py", "test_ui_shell.py", "test_ui_buckets.py", "test_ui_snapshots.py",
+    "test_ui_transfers.py", "test_ui_object_history.py", "test_listing_store.py", "test_web.py",
+    "test_web_browser.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))  # stable: tests keep their order
+
+
 @pytest.fixture(autouse=True)
 def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test: a fresh empty HOME and XDG dirs, no user variables, secrets in a file there."""

@@ -356,5 +356,6 @@ class SeaweedFS:
         return boto3.session.Session().client(
             "s3", endpoint_url=self.s3_url, region_name=self.region,
             aws_access_key_id=self.admin_access_key, aws_secret_access_key=self._admin_secret_key,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"}),
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"},
+                          max_pool_connections=16),  # seeding puts from 16 threads
         )

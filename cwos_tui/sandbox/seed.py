@@ -123,7 +123,7 @@ def seed_demo_objects(s3: Any) -> None:
         s3.put_object(Bucket=bucket, Key=key, Body=body[:size])
 
     jobs = [(bucket, key, size) for bucket, items in objects.items() for key, size in items]
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(put, jobs))
     for revision in (2, 3):
         s3.put_object(Bucket=TRAINING, Key="README.md", Body=f"# training-data (revision {revision})\n".encode())
