@@ -14,14 +14,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from cwos_tui.cloud.credentials import StaticKeySource
+from cwos_tui.cloud.storage import StorageService
 from cwos_tui.sandbox.process import SandboxProcess
+from tests.helpers import new_key
 
 #: prefixes of the variables that would let the real user's configuration or credentials in
 USER_PREFIXES = ("CWOS_", "COREWEAVE_", "AWS_")
@@ -135,3 +138,17 @@ def pristine_sandbox() -> Iterator[SimpleNamespace]:
     uses S3 exchanges its token for keys).
     """
     yield from _demo_sandbox(with_info=False)
+
+
+@pytest.fixture(scope="module")
+def admin_key(sandbox: SimpleNamespace) -> dict[str, str]:
+    """A fresh access key of the sandbox admin, one per test module."""
+    return new_key(sandbox, sandbox.token)
+
+
+@pytest.fixture
+async def storage(sandbox: SimpleNamespace, admin_key: dict[str, str]) -> AsyncIterator[StorageService]:
+    """A StorageService on the shared sandbox with the module's admin key (path-style addressing)."""
+    source = StaticKeySource(admin_key["accessKeyId"], admin_key["secretKey"])
+    async with StorageService(sandbox.s3, source, zone=sandbox.zone, addressing_style="path") as service:
+        yield service

@@ -50,18 +50,6 @@ def unique(prefix: str = "ba") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="module")
-def admin_key(sandbox: Any) -> dict[str, Any]:
-    return new_key(sandbox, sandbox.token)
-
-
-@pytest.fixture
-async def storage(sandbox: Any, admin_key: dict[str, Any]) -> AsyncIterator[StorageService]:
-    source = StaticKeySource(admin_key["accessKeyId"], admin_key["secretKey"])
-    async with StorageService(sandbox.s3, source, zone=sandbox.zone, addressing_style="path") as service:
-        yield service
-
-
 @pytest.fixture
 async def control_plane(sandbox: Any) -> AsyncIterator[ControlPlaneClient]:
     async with ControlPlaneClient(sandbox.control_plane, sandbox.token) as client:

@@ -61,11 +61,6 @@ def records(pages: Any) -> list[tuple[Any, ...]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def admin_key(sandbox: Any) -> dict[str, Any]:
-    return new_key(sandbox, sandbox.token)
-
-
 @pytest.fixture
 def localhost_subdomains(monkeypatch: pytest.MonkeyPatch) -> None:
     """`<bucket>.localhost` resolves to 127.0.0.1 in this process (this machine's resolver does not)."""

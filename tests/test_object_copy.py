@@ -13,26 +13,12 @@ from typing import Any
 
 import pytest
 
-from cwos_tui.cloud.credentials import StaticKeySource
 from cwos_tui.cloud.errors import CloudError
 from cwos_tui.cloud.objects import copy_object
 from cwos_tui.cloud.storage import StorageService
-from tests.helpers import new_key
 
 MIB = 1024 * 1024
 SMALL = {"multipart_above": 5 * MIB, "part_size": 5 * MIB}  # 12 MiB: three parts, the last one 2 MiB
-
-
-@pytest.fixture(scope="module")
-def admin_key(sandbox: Any) -> dict[str, Any]:
-    return new_key(sandbox, sandbox.token)
-
-
-@pytest.fixture
-async def storage(sandbox: Any, admin_key: dict[str, Any]) -> AsyncIterator[StorageService]:
-    source = StaticKeySource(admin_key["accessKeyId"], admin_key["secretKey"])
-    async with StorageService(sandbox.s3, source, zone=sandbox.zone, addressing_style="path") as service:
-        yield service
 
 
 @pytest.fixture

@@ -68,17 +68,6 @@ async def _drop_bucket(storage: StorageService, bucket: str) -> None:
     await storage.delete_bucket(bucket)
 
 
-@pytest.fixture(scope="module")
-def admin_key(sandbox: Any) -> dict[str, Any]:
-    return new_key(sandbox, sandbox.token)
-
-
-@pytest.fixture
-async def storage(sandbox: Any, admin_key: dict[str, Any]) -> AsyncIterator[StorageService]:
-    async with _service(sandbox, admin_key) as service:
-        yield service
-
-
 @pytest.fixture
 async def bucket(storage: StorageService, sandbox: Any) -> AsyncIterator[str]:
     name = f"t-{uuid.uuid4().hex[:12]}"

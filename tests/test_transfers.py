@@ -21,7 +21,6 @@ from cwos_tui.cloud.transfer_names import local_path
 from cwos_tui.cloud.transfer_plan import plan_download, plan_upload, resolve
 from cwos_tui.cloud.transfers import MIB, TransferQueue
 from tests.faultproxy import FaultProxy, HttpFaultProxy, Rule, s3_error
-from tests.helpers import new_key
 
 PART = 5 * MIB
 
@@ -29,17 +28,6 @@ PART = 5 * MIB
 def _storage(sandbox: Any, key: dict[str, Any], endpoint: str | None = None) -> StorageService:
     source = StaticKeySource(key["accessKeyId"], key["secretKey"])
     return StorageService(endpoint or sandbox.s3, source, zone=sandbox.zone, addressing_style="path")
-
-
-@pytest.fixture(scope="module")
-def admin_key(sandbox: Any) -> dict[str, Any]:
-    return new_key(sandbox, sandbox.token)
-
-
-@pytest.fixture
-async def storage(sandbox: Any, admin_key: dict[str, Any]) -> AsyncIterator[StorageService]:
-    async with _storage(sandbox, admin_key) as service:
-        yield service
 
 
 @pytest.fixture
