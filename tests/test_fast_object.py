@@ -20,7 +20,7 @@ from tests import test_transfers as shared
 from tests.faultproxy import HttpFaultProxy, Rule, s3_error
 from tests.test_transfers import _client, _storage
 
-admin_key, storage, bucket = shared.admin_key, shared.storage, shared.bucket  # the transfer tests' fixtures
+bucket = shared.bucket  # the transfer tests' bucket fixture (admin_key and storage come from conftest)
 
 HOSTILE = ["with space.txt", "a+b=c&d.txt", "100% sure %41%2F.txt", "ünïcödé/ключ/日本.txt", "ctl\x01\x1f\x7f.txt",
            "../up/../x", "in/../out", "a//double//slash", "~tilde/~x", "q?x=1#frag;semi", "trailing space ",

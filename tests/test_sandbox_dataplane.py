@@ -185,6 +185,24 @@ async def test_put_key_works_at_once_and_delete_revokes_it(seaweed: SeaweedFS) -
     assert error_of(lambda: client.get_object(Bucket="ident-open", Key="hello.txt"))["Code"] == "InvalidAccessKeyId"
 
 
+async def test_one_weed_shell_serves_every_change_and_a_killed_one_is_replaced(seaweed: SeaweedFS) -> None:
+    seaweed.admin_client().create_bucket(Bucket="ident-shell")
+    await seaweed.apply_identities([IdentityChange.put("CWSHELLKEY1", "CWSHELLKEY1", "cwoShell1", ["List"])])
+    shell = seaweed._shell
+    assert shell is not None and shell._proc is not None
+    first = shell._proc.pid
+    await seaweed.apply_identities([IdentityChange.put("CWSHELLKEY2", "CWSHELLKEY2", "cwoShell2", ["List"])])
+    assert shell._proc is not None and shell._proc.pid == first  # no new process for the second change
+
+    os.kill(first, signal.SIGKILL)  # the next change finds it dead (reaped or not yet) and starts another
+    await seaweed.apply_identities([IdentityChange.delete("CWSHELLKEY1")])
+    assert shell._proc is not None and shell._proc.pid != first
+    gone = s3(seaweed.s3_url, "CWSHELLKEY1", "cwoShell1")
+    assert error_of(lambda: gone.list_objects_v2(Bucket="ident-shell"))["Code"] == "InvalidAccessKeyId"
+    assert s3(seaweed.s3_url, "CWSHELLKEY2", "cwoShell2").list_objects_v2(Bucket="ident-shell")["KeyCount"] == 0
+    await seaweed.apply_identities([IdentityChange.delete("CWSHELLKEY2")])
+
+
 async def test_scoped_actions_updates_and_key_rotation(seaweed: SeaweedFS) -> None:
     admin = seaweed.admin_client()
     for bucket in ("scoped-mine", "scoped-other"):

@@ -116,6 +116,10 @@ def _failures(text: str) -> list[str]:
             if ln.startswith("error:") or "unknown command" in ln or "flag provided but not" in ln]
 
 
+class _ShellGone(Exception):
+    """The shell was gone before it read a batch: nothing of it ran."""
+
+
 class WeedShell:
     """One long-lived `weed shell` for a SeaweedFS: each batch of commands goes to its stdin, followed by a
     marker command whose "unknown command" answer ends the batch's output.
@@ -133,15 +137,24 @@ class WeedShell:
         self._lock = asyncio.Lock()
 
     async def run(self, lines: Sequence[str], secret_values: Sequence[str]) -> str:
-        """Run `lines`; raise with redacted output if any of them failed."""
+        """Run `lines`; raise with redacted output if any of them failed.
+
+        A shell found dead before it read the batch (killed, or weed restarted) is replaced once.
+        """
         async with self._lock:
-            try:
-                text = await asyncio.wait_for(self._exchange(lines), SHELL_TIMEOUT)
-            except BaseException as exc:
-                await self.close()  # its state is unknown: the next batch gets a fresh shell
-                if isinstance(exc, TimeoutError):
-                    raise SeaweedError(f"weed shell did not finish within {SHELL_TIMEOUT:.0f} s") from None
-                raise
+            for attempt in (1, 2):
+                try:
+                    text = await asyncio.wait_for(self._exchange(lines), SHELL_TIMEOUT)
+                    break
+                except _ShellGone as gone:
+                    await self.close()
+                    if attempt == 2:
+                        raise SeaweedError(f"weed shell exited before it read the commands: {gone}") from None
+                except BaseException as exc:
+                    await self.close()  # its state is unknown: the next batch gets a fresh shell
+                    if isinstance(exc, TimeoutError):
+                        raise SeaweedError(f"weed shell did not finish within {SHELL_TIMEOUT:.0f} s") from None
+                    raise
         failures = _failures(text)
         if failures:
             raise SeaweedError(f"weed shell failed:\n{redact(chr(10).join(failures), secret_values)}")
@@ -155,13 +168,19 @@ class WeedShell:
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None
         marker = f"cwos-end-{secrets.token_hex(6)}"
-        proc.stdin.write(("\n".join([*lines, marker]) + "\n").encode())
-        await proc.stdin.drain()
+        try:
+            proc.stdin.write(("\n".join([*lines, marker]) + "\n").encode())
+            await proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise _ShellGone(str(exc) or type(exc).__name__) from None
         out: list[str] = []
         while True:
             raw = await proc.stdout.readline()
             if not raw:
-                raise SeaweedError(f"weed shell exited (status {await proc.wait()}):\n" + "\n".join(out[-10:]))
+                status = await proc.wait()
+                if not out:
+                    raise _ShellGone(f"status {status}")
+                raise SeaweedError(f"weed shell exited (status {status}):\n" + "".join(out[-10:]))
             line = raw.decode(errors="replace")
             if line.rstrip("\n") == f"unknown command: {marker}":
                 return "".join(out)
