@@ -21,10 +21,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from cwos_tui.cloud.credentials import StaticKeySource
 from cwos_tui.cloud.storage import StorageService
 from cwos_tui.sandbox.process import SandboxProcess
-from tests.helpers import new_key
+from tests.helpers import new_key, storage_service
 
 #: prefixes of the variables that would let the real user's configuration or credentials in
 USER_PREFIXES = ("CWOS_", "COREWEAVE_", "AWS_")
@@ -149,6 +148,5 @@ def admin_key(sandbox: SimpleNamespace) -> dict[str, str]:
 @pytest.fixture
 async def storage(sandbox: SimpleNamespace, admin_key: dict[str, str]) -> AsyncIterator[StorageService]:
     """A StorageService on the shared sandbox with the module's admin key (path-style addressing)."""
-    source = StaticKeySource(admin_key["accessKeyId"], admin_key["secretKey"])
-    async with StorageService(sandbox.s3, source, zone=sandbox.zone, addressing_style="path") as service:
+    async with storage_service(sandbox, admin_key) as service:
         yield service

@@ -7,10 +7,13 @@ import sys
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from cwos_tui.cloud.storage import StorageService
 
 
 def tool(name: str) -> str:
@@ -69,3 +72,13 @@ def s3_client(sandbox: Any, access_key_id: str, secret_key: str, *, style: str =
         aws_secret_access_key=secret_key,
         config=Config(s3={"addressing_style": style}, retries={"max_attempts": 1}),
     )
+
+
+def storage_service(sandbox: Any, key: dict[str, Any], endpoint: str | None = None, **options: Any) -> StorageService:
+    """A StorageService on the sandbox's S3 (or `endpoint`) with `key`; path-style unless `options` say."""
+    from cwos_tui.cloud.credentials import StaticKeySource
+    from cwos_tui.cloud.storage import StorageService
+
+    options.setdefault("addressing_style", "path")
+    source = StaticKeySource(key["accessKeyId"], key["secretKey"])
+    return StorageService(endpoint or sandbox.s3, source, zone=sandbox.zone, **options)

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cwos_tui.cloud.control_plane import ControlPlaneClient
-from cwos_tui.cloud.credentials import JwtKeySource, StaticKeySource
+from cwos_tui.cloud.credentials import JwtKeySource
 from cwos_tui.cloud.errors import CloudError
 from cwos_tui.cloud.fast_list import FastLister, Request, boto_pages, fast_lister
 from cwos_tui.cloud.fast_list_xml import parse_page, xml_text
 from cwos_tui.cloud.listing import ListedPage, ListingStore, stream_listing
 from cwos_tui.cloud.storage import StorageService
-from tests.helpers import make_principal, new_key
+from tests.helpers import make_principal, new_key, storage_service
 
 HOSTILE = ["\x01", "\x1b", "\x7f", "\x85", "\t", "\n", "\r", "\u202e", "\u200f", "\u2066", "&", "<", ">", "]]>",
            "&amp;", "\"", "'", "%", "+", " ", "?", "#", "😀", "\U0001d518", "é", "/", "a", "Z", "0", "~"]
@@ -74,9 +74,9 @@ def localhost_subdomains(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _service(sandbox: Any, key: dict[str, Any], style: str = "path") -> StorageService:
+    """Virtual-hosted style needs a host name: `<bucket>.localhost` (see `localhost_subdomains`)."""
     endpoint = sandbox.s3 if style == "path" else sandbox.s3.replace("127.0.0.1", "localhost")
-    return StorageService(endpoint, StaticKeySource(key["accessKeyId"], key["secretKey"]), zone=sandbox.zone,
-                          addressing_style=style)  # type: ignore[arg-type]
+    return storage_service(sandbox, key, endpoint=endpoint, addressing_style=style)
 
 
 @pytest.fixture(scope="module")

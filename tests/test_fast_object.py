@@ -18,7 +18,8 @@ from cwos_tui.cloud.transfer_model import Job, State
 from cwos_tui.cloud.transfers import MIB, TransferQueue
 from tests import test_transfers as shared
 from tests.faultproxy import HttpFaultProxy, Rule, s3_error
-from tests.test_transfers import _client, _storage
+from tests.helpers import storage_service
+from tests.test_transfers import _client
 
 bucket = shared.bucket  # the transfer tests' bucket fixture (admin_key and storage come from conftest)
 
@@ -104,7 +105,7 @@ async def _errors(sandbox: Any, admin_key: dict[str, Any], jobs: list[Job], monk
     counts: list[int] = []
     for enabled in (True, False):
         monkeypatch.setattr(fast_object, "ENABLED", enabled)
-        async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+        async with HttpFaultProxy.to(sandbox.s3) as proxy, storage_service(sandbox, admin_key, proxy.url) as through:
             items = await _run(await _client(through), jobs, attempts=1)
             found.append([i.error for i in items])
             counts.append(len(proxy.requests))
@@ -136,7 +137,7 @@ async def test_a_fault_on_a_small_put_and_get_falls_back_to_boto3_and_the_file_a
         lean: None, fault: str) -> None:
     data = os.urandom(4096)
     (tmp_path / "small.bin").write_bytes(data)
-    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, storage_service(sandbox, admin_key, proxy.url) as through:
         client = await _client(through)
         put_before, get_before = fast_object.served["put"], fast_object.served["get"]
         rules = []
@@ -164,7 +165,7 @@ async def test_a_body_cut_off_mid_get_is_fetched_again_and_checked(
         lean: None, fault: str) -> None:
     data = os.urandom(64 * 1024)
     await storage.put_object(bucket, "cut.bin", data)
-    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, storage_service(sandbox, admin_key, proxy.url) as through:
         rule = proxy.add(Rule(fault))  # type: ignore[arg-type]
         rule.match, rule.times = _small("GET", "cut.bin"), 1
         before = fast_object.served["get"]
@@ -180,7 +181,7 @@ async def test_the_lean_path_carries_small_transfers_and_boto3_the_rest(
     """One request per small file through the proxy, and counted by the lean path; none when it is off."""
     for n in range(6):
         (tmp_path / f"f{n}").write_bytes(os.urandom(1000 + n))
-    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, storage_service(sandbox, admin_key, proxy.url) as through:
         client = await _client(through)
         before = fast_object.served["put"]
         items = await _run(client, [Job("up", bucket, f"k/{n}", tmp_path / f"f{n}") for n in range(6)])

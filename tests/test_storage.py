@@ -22,7 +22,7 @@ import pytest
 
 from cwos_tui.cloud.clock import ManualClock
 from cwos_tui.cloud.control_plane import ControlPlaneClient
-from cwos_tui.cloud.credentials import JwtKeySource, RefreshEvent, StaticKeySource
+from cwos_tui.cloud.credentials import JwtKeySource, RefreshEvent
 from cwos_tui.cloud.errors import (
     AlreadyExists,
     CloudError,
@@ -35,15 +35,9 @@ from cwos_tui.cloud.errors import (
     SignatureMismatch,
 )
 from cwos_tui.cloud.storage import StorageService, fast_timestamp, map_error
-from tests.helpers import admin_headers, grant, make_principal, new_key, s3_client
+from tests.helpers import admin_headers, grant, make_principal, new_key, s3_client, storage_service
 
 DEMO_BUCKETS = {"training-data", "model-checkpoints"}
-
-
-def _service(sandbox: Any, key: dict[str, Any], **options: Any) -> StorageService:
-    options.setdefault("addressing_style", "path")
-    source = StaticKeySource(key["accessKeyId"], key["secretKey"])
-    return StorageService(options.pop("endpoint", sandbox.s3), source, zone=sandbox.zone, **options)
 
 
 async def _until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
@@ -332,7 +326,7 @@ async def test_second_identity_is_denied_until_granted_and_bucket_policy_denies(
 ) -> None:
     other = make_principal(sandbox, admin=True, name="storage-tester")
     key = new_key(sandbox, other.token)
-    async with _service(sandbox, key) as theirs:
+    async with storage_service(sandbox, key) as theirs:
         with pytest.raises(PermissionDenied) as denied:  # no org policy gives it S3 access
             await theirs.list_page("training-data")
         assert denied.value.code == "AccessDenied" and denied.value.status == 403
@@ -365,7 +359,7 @@ async def test_revoked_key_fails_with_invalid_access_key(
     sandbox: Any, control_plane: ControlPlaneClient
 ) -> None:
     key = new_key(sandbox, sandbox.token)
-    async with _service(sandbox, key) as service:
+    async with storage_service(sandbox, key) as service:
         assert DEMO_BUCKETS <= {b.name for b in await service.list_buckets()}
         await control_plane.revoke_access_key(key["accessKeyId"])
 
@@ -381,7 +375,7 @@ async def test_revoked_key_fails_with_invalid_access_key(
 
 async def test_wrong_secret_is_a_signature_mismatch(sandbox: Any, admin_key: dict[str, Any]) -> None:
     wrong = dict(admin_key, secretKey=admin_key["secretKey"][:-4] + "XXXX")
-    async with _service(sandbox, wrong) as service:
+    async with storage_service(sandbox, wrong) as service:
         with pytest.raises(SignatureMismatch) as failed:
             await service.list_buckets()
     assert failed.value.code == "SignatureDoesNotMatch" and failed.value.needs_reauth
@@ -392,7 +386,7 @@ async def test_unreachable_endpoint_is_a_network_error(admin_key: dict[str, Any]
     with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    async with _service(sandbox, admin_key, endpoint=f"http://127.0.0.1:{port}") as service:
+    async with storage_service(sandbox, admin_key, endpoint=f"http://127.0.0.1:{port}") as service:
         with pytest.raises(NetworkError) as failed:
             await service.list_buckets()
     assert failed.value.transient
@@ -442,7 +436,7 @@ async def test_virtual_hosted_addressing(
     sandbox: Any, admin_key: dict[str, Any], localhost_subdomains: list[str]
 ) -> None:
     endpoint = sandbox.s3.replace("127.0.0.1", "localhost")
-    async with _service(sandbox, admin_key, endpoint=endpoint, addressing_style="virtual") as service:
+    async with storage_service(sandbox, admin_key, endpoint=endpoint, addressing_style="virtual") as service:
         page = await service.list_page("training-data", max_keys=5)
         assert page.objects or page.prefixes
         name = f"t-vh-{uuid.uuid4().hex[:8]}"

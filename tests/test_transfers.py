@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from cwos_tui.cloud.credentials import StaticKeySource
 from cwos_tui.cloud.errors import NotFound
 from cwos_tui.cloud.storage import StorageService
 from cwos_tui.cloud.transfer_model import Job, State
@@ -21,13 +20,9 @@ from cwos_tui.cloud.transfer_names import local_path
 from cwos_tui.cloud.transfer_plan import plan_download, plan_upload, resolve
 from cwos_tui.cloud.transfers import MIB, TransferQueue
 from tests.faultproxy import FaultProxy, HttpFaultProxy, Rule, s3_error
+from tests.helpers import storage_service
 
 PART = 5 * MIB
-
-
-def _storage(sandbox: Any, key: dict[str, Any], endpoint: str | None = None) -> StorageService:
-    source = StaticKeySource(key["accessKeyId"], key["secretKey"])
-    return StorageService(endpoint or sandbox.s3, source, zone=sandbox.zone, addressing_style="path")
 
 
 @pytest.fixture
@@ -204,7 +199,7 @@ async def test_a_fault_mid_upload_is_retried(
                     writer.transport.abort()
             loop.call_soon_threadsafe(now)
 
-        async with _storage(sandbox, admin_key, proxy.url) as through:
+        async with storage_service(sandbox, admin_key, proxy.url) as through:
             queue = TransferQueue(part_size=PART, concurrency=1)
             client = Hooked(await _client(through), "upload_part", 2, fault)
             items = await _run(queue, client, [Job("up", bucket, "big.bin", tmp_path / "big.bin")])
@@ -236,7 +231,7 @@ async def test_a_lasting_fault_is_reported_and_nothing_is_half_applied(
                     writer.transport.abort()
             loop.call_soon_threadsafe(now)
 
-        async with _storage(sandbox, admin_key, proxy.url) as through:
+        async with storage_service(sandbox, admin_key, proxy.url) as through:
             queue = TransferQueue(part_size=PART, concurrency=1, attempts=1)
             up = Hooked(await _client(through), "upload_part", 2, fault)
             items = await _run(queue, up, [Job("up", bucket, "big.bin", tmp_path / "big.bin")])
@@ -299,7 +294,7 @@ async def test_an_http_500_mid_transfer(
     target = tmp_path / "dst"
     target.mkdir()
     times = -1 if lasting else 4  # botocore itself tries 3 times: 4 failures reach the queue's own retry
-    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, storage_service(sandbox, admin_key, proxy.url) as through:
         upload_fault = proxy.add(s3_error("InternalError", "We encountered an internal error.", 500))
         upload_fault.match, upload_fault.times = _part_two, times
         get_fault = proxy.add(s3_error("InternalError", "We encountered an internal error.", 500))
@@ -389,7 +384,7 @@ async def test_a_download_whose_bytes_do_not_match_the_etag_leaves_no_file(
     size = 2 * PART + 99
     target = tmp_path / "dst"
     target.mkdir()
-    async with HttpFaultProxy.to(sandbox.s3) as proxy, _storage(sandbox, admin_key, proxy.url) as through:
+    async with HttpFaultProxy.to(sandbox.s3) as proxy, storage_service(sandbox, admin_key, proxy.url) as through:
         forged = proxy.add(Rule("status", status=206, body=b"z" * PART, content_type="application/octet-stream",
                                 headers={"Content-Range": f"bytes 0-{PART - 1}/{size}"}))
         forged.match = lambda method, target: method == "GET" and f"/{key}" in target
